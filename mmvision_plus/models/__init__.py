@@ -1,0 +1,6 @@
+from .backbones import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .language import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .retrievers import *  # noqa: F401,F403

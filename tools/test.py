@@ -1,0 +1,103 @@
+"""Evaluate a checkpoint with an mmvision_plus (or mmdet) config.
+
+Same interface as mmdet's ``tools/test.py``::
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl]
+        [--show] [--show-dir DIR] [--wait-time S] [--cfg-options k=v ...]
+        [--launcher pytorch]
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mmvision_plus  # noqa: F401  (safe checkpoint loading)
+from mmvision_plus.utils import register_all_modules, setup_cpu_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the metrics')
+    parser.add_argument('--out', type=str,
+                        help='dump predictions to a pickle file')
+    parser.add_argument('--show', action='store_true',
+                        help='show prediction results')
+    parser.add_argument('--show-dir',
+                        help='directory (inside the work dir) where painted '
+                        'images are saved')
+    parser.add_argument('--wait-time', type=float, default=2,
+                        help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, key=value pairs')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    """Turn on the visualization hook for ``--show`` / ``--show-dir``."""
+    hooks = cfg.default_hooks
+    if 'visualization' not in hooks:
+        raise KeyError('--show/--show-dir need a `visualization` hook in '
+                       '`default_hooks` (e.g. mmdet.DetVisualizationHook)')
+    hooks.visualization.draw = True
+    if args.show:
+        hooks.visualization.show = True
+        hooks.visualization.wait_time = args.wait_time
+    if args.show_dir:
+        hooks.visualization.test_out_dir = args.show_dir
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
+                                'exist')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args)
+
+    setup_cpu_distributed(cfg)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--out must be a .pkl/.pickle file, got '
+                             f'{args.out}')
+        runner.test_evaluator.metrics.append(
+            DumpResults(out_file_path=args.out))
+
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,113 @@
+"""Train a model with an mmvision_plus (or mmdet) config.
+
+Same interface as mmdet's ``tools/train.py``::
+
+    python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]]
+        [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
+
+On a CPU-only machine ``--amp`` trains under bfloat16 autocast and
+``--launcher pytorch`` (``tools/dist_train.sh``) runs DDP on gloo.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mmvision_plus  # noqa: F401  (safe checkpoint loading)
+from mmvision_plus.utils import register_all_modules, setup_cpu_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='mixed precision: fp16 AMP on GPU, bf16 autocast on CPU')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate by the actual total batch size')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or, with no value, from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, key=value pairs')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def apply_amp(cfg: Config) -> None:
+    """Switch the config's optimizer wrapper to mixed precision."""
+    import torch
+    wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper_type in ('AmpOptimWrapper', 'CPUAutocastOptimWrapper'):
+        return
+    if wrapper_type != 'OptimWrapper':
+        raise ValueError(
+            f'--amp needs optim_wrapper.type OptimWrapper, got '
+            f'{wrapper_type!r}; set the mixed-precision wrapper in the config')
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:
+        cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        apply_amp(cfg)
+
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in \
+                cfg.auto_scale_lr:
+            raise KeyError('--auto-scale-lr needs `auto_scale_lr.base_batch_'
+                           'size` in the config')
+        cfg.auto_scale_lr.enable = True
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume: checkpoint {args.resume} '
+                                    'does not exist')
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    setup_cpu_distributed(cfg)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
