@@ -38,7 +38,7 @@ def _check_inputs(similarity: ArrayLike, query_pids: ArrayLike,
     """Convert the inputs to CPU tensors and validate their shapes.
 
     Returns:
-        tuple: similarity (Q, G) float64, query pids (Q,) int64, gallery
+        tuple: similarity (Q, G) float32 or float64, query pids (Q,) int64, gallery
         pids (G,) int64.
     """
     similarity = torch.as_tensor(similarity).detach().cpu()
@@ -62,7 +62,10 @@ def _check_inputs(similarity: ArrayLike, query_pids: ArrayLike,
     if similarity.is_floating_point() and torch.isnan(similarity).any():
         row = int(torch.isnan(similarity).any(1).nonzero()[0])
         raise ValueError(f'similarity contains NaN (first in query {row})')
-    return (similarity.double(), query_pids.long(), gallery_pids.long())
+    if similarity.dtype not in (torch.float32, torch.float64):
+        # Exact for integers and half precision; keeps float32 sorting fast.
+        similarity = similarity.double()
+    return similarity, query_pids.long(), gallery_pids.long()
 
 
 def _no_match_error(query: int, pid: int) -> ValueError:
@@ -125,25 +128,27 @@ def text_image_rank(similarity: ArrayLike,
         similarity, query_pids, gallery_pids, max_rank)
     if chunk_size < 1:
         raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
-    num_gallery = similarity.shape[1]
-    positions = torch.arange(1, num_gallery + 1, dtype=torch.float64)
     first_match, ap, inp = [], [], []
     for start in range(0, similarity.shape[0], chunk_size):
         sim = similarity[start:start + chunk_size]
         pids = query_pids[start:start + chunk_size]
-        order = torch.sort(sim, dim=1, descending=True, stable=True).indices
+        order = torch.sort(sim, stable=True, dim=1, descending=True).indices
         matches = gallery_pids[order] == pids[:, None]  # (q, G) bool
-        num_rel = matches.sum(1)
+        # Row-major: rows ascending, and 0-based ranks ascending in a row.
+        rows, ranks = matches.nonzero(as_tuple=True)
+        num_rel = torch.bincount(rows, minlength=len(pids))
         if not bool(num_rel.all()):
             bad = int((num_rel == 0).nonzero()[0])
             raise _no_match_error(start + bad, int(pids[bad]))
-        hits = matches.double()
-        # argmax returns the first maximal index: the first match.
-        first_match.append(hits.argmax(1))
-        last_rank = (hits * positions).amax(1)  # 1-based
-        inp.append(num_rel / last_rank)
-        precision = hits.cumsum(1) / positions
-        ap.append((precision * hits).sum(1) / num_rel)
+        row_start = num_rel.cumsum(0) - num_rel
+        # 1-based count of matches up to and including each match.
+        found = torch.arange(len(rows)) - row_start[rows] + 1
+        precision = found.double() / (ranks + 1).double()
+        ap.append(
+            torch.zeros(len(pids), dtype=torch.float64).index_add_(
+                0, rows, precision) / num_rel)
+        first_match.append(ranks[row_start])
+        inp.append(num_rel / (ranks[row_start + num_rel - 1] + 1).double())
     return _summarise(
         torch.cat(first_match), torch.cat(ap), torch.cat(inp), max_rank)
 
