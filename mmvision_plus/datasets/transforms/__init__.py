@@ -1,1 +1,4 @@
+from .loading import LoadImageFromFile
+
 __all__: list = []
+__all__ += ['LoadImageFromFile']
