@@ -1,1 +1,3 @@
-__all__: list = []
+from .dinov2 import DINOv2ViT
+
+__all__: list = ['DINOv2ViT']
