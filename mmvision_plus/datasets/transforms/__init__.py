@@ -1,4 +1,5 @@
 from .loading import LoadImageFromFile
+from .text import PackTextImageInputs, TokenizeText
 
-__all__: list = []
+__all__: list = ['PackTextImageInputs', 'TokenizeText']
 __all__ += ['LoadImageFromFile']

@@ -1,1 +1,3 @@
-__all__: list = []
+from .text_image_retrieval import TextImageRetrievalMetric
+
+__all__: list = ['TextImageRetrievalMetric']
