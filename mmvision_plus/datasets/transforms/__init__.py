@@ -1,5 +1,7 @@
+from .dense import LoadDepthMap, PackDenseInputs, RasterizeCocoSemSeg
 from .loading import LoadImageFromFile
 from .text import PackTextImageInputs, TokenizeText
 
 __all__: list = ['PackTextImageInputs', 'TokenizeText']
+__all__ += ['LoadDepthMap', 'PackDenseInputs', 'RasterizeCocoSemSeg']
 __all__ += ['LoadImageFromFile']

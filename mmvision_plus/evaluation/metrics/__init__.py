@@ -1,3 +1,7 @@
+from .depth_metric import DepthMetric, depth_errors
+from .miou_metric import MeanIoUMetric, intersect_and_union
 from .text_image_retrieval import TextImageRetrievalMetric
 
 __all__: list = ['TextImageRetrievalMetric']
+__all__ += ['DepthMetric', 'depth_errors', 'MeanIoUMetric',
+            'intersect_and_union']

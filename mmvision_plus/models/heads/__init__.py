@@ -1,1 +1,6 @@
+from .dinov2_linear_dense_heads import (DINOv2LinearDenseHead,
+                                        DINOv2LinearDepthHead,
+                                        DINOv2LinearSegHead)
 __all__: list = []
+__all__ += ['DINOv2LinearDenseHead', 'DINOv2LinearDepthHead',
+            'DINOv2LinearSegHead']

@@ -1,1 +1,3 @@
+from .silog_loss import SiLogLoss
 __all__: list = []
+__all__ += ['SiLogLoss']

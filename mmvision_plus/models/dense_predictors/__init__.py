@@ -1,0 +1,3 @@
+from .frozen_feature_dense_model import FrozenFeatureDenseModel
+
+__all__: list = ['FrozenFeatureDenseModel']

@@ -1,0 +1,326 @@
+"""Linear dense heads on frozen DINOv2 patch tokens (segmentation, depth).
+
+Both follow the official DINOv2 linear evaluations (``BNHead``): the patch
+tokens of one or several blocks, reshaped to maps, optionally with the class
+token broadcast to every position and concatenated, optionally upsampled
+(bilinear), then BatchNorm and a 1x1 convolution. Everything after the
+backbone is linear per pixel except the depth head's bin normalisation.
+"""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmengine.structures import BaseDataElement, PixelData
+from torch import Tensor, nn
+
+from mmvision_plus.registry import MODELS
+
+#: One backbone block: patch-token map (B, C, h, w) and class token (B, C).
+BlockFeature = Tuple[Tensor, Tensor]
+
+
+def resize_to_image(x: Tensor, input_hw: Tuple[int, int],
+                    img_shape: Tuple[int, int],
+                    out_shape: Tuple[int, int]) -> Tensor:
+    """Map a prediction over the padded batch input onto one image.
+
+    The prediction grid covers the whole (padded) network input; the image
+    occupies its top-left ``img_shape`` part (pipeline resize, then bottom /
+    right padding by the data preprocessor and the model).
+
+    Args:
+        x (Tensor): Prediction of one image, shape (1, K, h', w').
+        input_hw (tuple[int, int]): Padded network input size (H, W).
+        img_shape (tuple[int, int]): Image size inside it (after resize).
+        out_shape (tuple[int, int]): Wanted output size, e.g. the
+            ground-truth or original image size.
+
+    Returns:
+        Tensor: Shape (1, K, *out_shape).
+    """
+    x = F.interpolate(x, size=tuple(input_hw), mode='bilinear',
+                      align_corners=False)
+    x = x[..., :img_shape[0], :img_shape[1]]
+    if tuple(x.shape[-2:]) != tuple(out_shape):
+        x = F.interpolate(x, size=tuple(out_shape), mode='bilinear',
+                          align_corners=False)
+    return x
+
+
+class DINOv2LinearDenseHead(BaseModule):
+    """Shared part: concat block maps (+ cls), upsample, BN, 1x1 conv.
+
+    Args:
+        in_channels (int): Channels C of each block's tokens.
+        out_channels (int): Channels of the 1x1 conv output.
+        num_inputs (int): Number of blocks given. Defaults to 1.
+        with_cls_token (bool): Concatenate the class token to every patch
+            token (doubling the channels). Defaults to False.
+        upsample (int): Bilinear upsampling factor of the token maps before
+            the BN and conv. Defaults to 1.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 num_inputs: int = 1,
+                 with_cls_token: bool = False,
+                 upsample: int = 1,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_inputs < 1 or upsample < 1:
+            raise ValueError(f'{type(self).__name__}: num_inputs and upsample'
+                             f' must be >= 1, got {num_inputs}, {upsample}')
+        self.in_channels = in_channels
+        self.num_inputs = num_inputs
+        self.with_cls_token = with_cls_token
+        self.upsample = upsample
+        channels = in_channels * num_inputs * (2 if with_cls_token else 1)
+        self.bn = nn.BatchNorm2d(channels)
+        self.conv = nn.Conv2d(channels, out_channels, kernel_size=1)
+
+    def forward(self, feats: Sequence[BlockFeature]) -> Tensor:
+        """Linear per-pixel map of the block features.
+
+        Args:
+            feats (Sequence[tuple[Tensor, Tensor]]): ``num_inputs`` pairs of
+                a patch-token map (B, C, h, w) and a class token (B, C).
+
+        Returns:
+            Tensor: Shape (B, out_channels, h * upsample, w * upsample).
+        """
+        if len(feats) != self.num_inputs:
+            raise ValueError(f'{type(self).__name__}: expected '
+                             f'{self.num_inputs} block features, got '
+                             f'{len(feats)}')
+        maps = []
+        for fmap, cls_token in feats:
+            if fmap.dim() != 4 or fmap.shape[1] != self.in_channels:
+                raise ValueError(
+                    f'{type(self).__name__}: block map must be (B, '
+                    f'{self.in_channels}, h, w), got {tuple(fmap.shape)}')
+            if self.with_cls_token:
+                fmap = torch.cat(
+                    [fmap, cls_token[:, :, None, None].expand_as(fmap)], 1)
+            maps.append(fmap)
+        size = tuple(s * self.upsample for s in maps[0].shape[2:])
+        maps = [
+            m if tuple(m.shape[2:]) == size else F.interpolate(
+                m, size=size, mode='bilinear', align_corners=False)
+            for m in maps
+        ]
+        return self.conv(self.bn(torch.cat(maps, 1)))
+
+
+@MODELS.register_module()
+class DINOv2LinearSegHead(DINOv2LinearDenseHead):
+    """Linear semantic segmentation head (DINOv2 "linear" / "+ms" eval).
+
+    Logits are predicted per patch, bilinearly upsampled to the image and
+    trained with per-pixel cross-entropy.
+
+    Args:
+        num_classes (int): Classes, background included.
+        in_channels (int): Channels C of each block's tokens.
+        num_inputs (int): Number of blocks given. Defaults to 1.
+        with_cls_token (bool): See :class:`DINOv2LinearDenseHead`. The
+            official segmentation head uses patch tokens only. Defaults to
+            False.
+        upsample (int): See :class:`DINOv2LinearDenseHead`. Defaults to 1.
+        ignore_index (int): Label ignored by loss and metric. Defaults to
+            255.
+        loss_weight (float): Cross-entropy weight. Defaults to 1.0.
+        init_cfg (dict, optional): Initialisation config. Defaults to a
+            normal(0, 0.01) 1x1 conv, as mmseg's ``conv_seg``.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 num_inputs: int = 1,
+                 with_cls_token: bool = False,
+                 upsample: int = 1,
+                 ignore_index: int = 255,
+                 loss_weight: float = 1.0,
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', std=0.01, layer='Conv2d')) -> None:
+        super().__init__(in_channels, num_classes, num_inputs,
+                         with_cls_token, upsample, init_cfg)
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+        self.loss_weight = loss_weight
+
+    def loss(self, feats: Sequence[BlockFeature],
+             data_samples: List[BaseDataElement],
+             input_hw: Tuple[int, int]) -> Dict[str, Tensor]:
+        """Cross-entropy over all labelled pixels of the batch.
+
+        Args:
+            feats (Sequence[tuple[Tensor, Tensor]]): Block features.
+            data_samples (list[BaseDataElement]): With ``gt_sem_seg``
+                (PixelData, data (1, H, W)) and ``img_shape``.
+            input_hw (tuple[int, int]): Padded network input size.
+
+        Returns:
+            dict[str, Tensor]: ``loss_seg``.
+        """
+        logits = self(feats)
+        all_logits, all_labels = [], []
+        for i, sample in enumerate(data_samples):
+            gt = sample.gt_sem_seg.data
+            seg = resize_to_image(logits[i:i + 1], input_hw,
+                                  sample.img_shape, gt.shape[-2:])
+            all_logits.append(seg.permute(0, 2, 3, 1).reshape(
+                -1, self.num_classes))
+            all_labels.append(gt.reshape(-1).long())
+        labels = torch.cat(all_labels)
+        if (labels != self.ignore_index).any():
+            loss = F.cross_entropy(torch.cat(all_logits), labels,
+                                   ignore_index=self.ignore_index)
+        else:
+            loss = logits.sum() * 0.
+        return dict(loss_seg=self.loss_weight * loss)
+
+    def predict(self, feats: Sequence[BlockFeature],
+                data_samples: List[BaseDataElement],
+                input_hw: Tuple[int, int]) -> List[BaseDataElement]:
+        """Per-pixel class at the original image size.
+
+        Adds ``pred_sem_seg`` (PixelData, data (1, H, W) long) and
+        ``seg_logits`` (PixelData, data (K, H, W)) to every sample, with
+        (H, W) = ``ori_shape``.
+        """
+        logits = self(feats)
+        for i, sample in enumerate(data_samples):
+            seg = resize_to_image(logits[i:i + 1], input_hw,
+                                  sample.img_shape, sample.ori_shape)[0]
+            sample.seg_logits = PixelData(data=seg)
+            sample.pred_sem_seg = PixelData(data=seg.argmax(0, keepdim=True))
+        return data_samples
+
+
+@MODELS.register_module()
+class DINOv2LinearDepthHead(DINOv2LinearDenseHead):
+    """Linear monocular depth head, as DINOv2's "lin. 1" / "lin. 4" eval.
+
+    The official head (``BNHead`` with ``classify=True``): token maps of 1
+    or 4 blocks, each with the class token concatenated, upsampled x4, BN,
+    a 1x1 conv to 256 logits over depth bins spread uniformly over
+    [min_depth, max_depth], normalised "linearly" (``relu(l) + 0.1``, divided
+    by its sum), and the depth is the probability-weighted mean of the bin
+    centres. The depth map is bilinearly resized to the ground truth. The
+    regression alternative (``classify=False``) predicts
+    ``relu(conv) + min_depth`` directly.
+
+    Args:
+        in_channels (int): Channels C of each block's tokens.
+        num_inputs (int): Number of blocks given. Defaults to 1.
+        with_cls_token (bool): Concatenate the class token. Defaults to True.
+        upsample (int): Feature upsampling factor. Defaults to 4.
+        classify (bool): Bins classification (True) or regression.
+            Defaults to True.
+        n_bins (int): Number of bins. Defaults to 256.
+        bins_strategy (str): ``'UD'`` uniform or ``'SID'`` log-uniform
+            (spacing-increasing) bin centres. Defaults to ``'UD'``.
+        norm_strategy (str): ``'linear'``, ``'softmax'`` or ``'sigmoid'``.
+            Defaults to ``'linear'``.
+        min_depth (float): Smallest depth (m). Defaults to 1e-3.
+        max_depth (float): Largest depth (m). Defaults to 10.
+        loss (dict): Loss config, called as ``loss(pred, gt, valid_mask)``
+            over pixels with ``min_depth < gt <= max_depth``. Defaults to
+            :class:`SiLogLoss`.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_inputs: int = 1,
+                 with_cls_token: bool = True,
+                 upsample: int = 4,
+                 classify: bool = True,
+                 n_bins: int = 256,
+                 bins_strategy: str = 'UD',
+                 norm_strategy: str = 'linear',
+                 min_depth: float = 1e-3,
+                 max_depth: float = 10.,
+                 loss: dict = dict(type='SiLogLoss'),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(in_channels, n_bins if classify else 1, num_inputs,
+                         with_cls_token, upsample, init_cfg)
+        if bins_strategy not in ('UD', 'SID'):
+            raise ValueError("DINOv2LinearDepthHead: bins_strategy must be "
+                             f"'UD' or 'SID', got {bins_strategy!r}")
+        if norm_strategy not in ('linear', 'softmax', 'sigmoid'):
+            raise ValueError('DINOv2LinearDepthHead: norm_strategy must be '
+                             "'linear', 'softmax' or 'sigmoid', got "
+                             f'{norm_strategy!r}')
+        if not 0 < min_depth < max_depth:
+            raise ValueError('DINOv2LinearDepthHead: need 0 < min_depth < '
+                             f'max_depth, got {min_depth}, {max_depth}')
+        self.classify = classify
+        self.norm_strategy = norm_strategy
+        self.min_depth = min_depth
+        self.max_depth = max_depth
+        if bins_strategy == 'UD':
+            bins = torch.linspace(min_depth, max_depth, n_bins)
+        else:
+            bins = torch.linspace(math.log(min_depth), math.log(max_depth),
+                                  n_bins).exp()
+        self.register_buffer('bins', bins, persistent=False)
+        self.loss_module = MODELS.build(loss)
+
+    def predict_depth(self, feats: Sequence[BlockFeature]) -> Tensor:
+        """Depth in metres on the upsampled token grid, (B, 1, h', w')."""
+        x = self(feats)
+        if not self.classify:
+            return F.relu(x) + self.min_depth
+        if self.norm_strategy == 'linear':
+            prob = F.relu(x) + 0.1
+            prob = prob / prob.sum(dim=1, keepdim=True)
+        elif self.norm_strategy == 'softmax':
+            prob = x.softmax(dim=1)
+        else:
+            prob = x.sigmoid()
+            prob = prob / prob.sum(dim=1, keepdim=True)
+        return torch.einsum('bkhw,k->bhw', prob, self.bins).unsqueeze(1)
+
+    def loss(self, feats: Sequence[BlockFeature],
+             data_samples: List[BaseDataElement],
+             input_hw: Tuple[int, int]) -> Dict[str, Tensor]:
+        """Depth loss over the valid pixels of the batch.
+
+        Args:
+            feats (Sequence[tuple[Tensor, Tensor]]): Block features.
+            data_samples (list[BaseDataElement]): With ``gt_depth``
+                (PixelData, data (1, H, W), metres) and ``img_shape``.
+            input_hw (tuple[int, int]): Padded network input size.
+
+        Returns:
+            dict[str, Tensor]: ``loss_depth``.
+        """
+        depth = self.predict_depth(feats)
+        preds, gts = [], []
+        for i, sample in enumerate(data_samples):
+            gt = sample.gt_depth.data.float()
+            preds.append(
+                resize_to_image(depth[i:i + 1], input_hw, sample.img_shape,
+                                gt.shape[-2:]).reshape(-1))
+            gts.append(gt.reshape(-1))
+        pred, gt = torch.cat(preds), torch.cat(gts)
+        valid = (gt > self.min_depth) & (gt <= self.max_depth)
+        return dict(loss_depth=self.loss_module(pred, gt, valid))
+
+    def predict(self, feats: Sequence[BlockFeature],
+                data_samples: List[BaseDataElement],
+                input_hw: Tuple[int, int]) -> List[BaseDataElement]:
+        """Adds ``pred_depth`` (PixelData, data (1, H, W) metres) at the
+        original image size to every sample."""
+        depth = self.predict_depth(feats)
+        for i, sample in enumerate(data_samples):
+            sample.pred_depth = PixelData(data=resize_to_image(
+                depth[i:i + 1], input_hw, sample.img_shape,
+                sample.ori_shape)[0])
+        return data_samples
