@@ -1,3 +1,8 @@
+from .cmpm_loss import CMPMLoss, cmpm_loss, identity_match_matrix, matching_kl
+from .identity_loss import IdentityLoss, identity_loss
+from .sdm_loss import SDMLoss, sdm_loss
 from .silog_loss import SiLogLoss
 __all__: list = []
 __all__ += ['SiLogLoss']
+__all__ += ['CMPMLoss', 'cmpm_loss', 'identity_match_matrix', 'matching_kl',
+            'IdentityLoss', 'identity_loss', 'SDMLoss', 'sdm_loss']
