@@ -243,7 +243,8 @@ class DINOv2ViT(BaseModule):
     ``pad_to_multiple=True`` (default) the input is zero-padded on the right
     and bottom to the next multiple (zero is the mean colour once the data
     preprocessor has normalised the image, and this is what timm's
-    ``dynamic_img_pad`` does); the output grid is ``ceil(H / p) x ceil(W / p)``.
+    ``dynamic_img_pad`` does); the output grid is
+    ``ceil(H / p) x ceil(W / p)``.
     With ``pad_to_multiple=False`` such inputs raise ``ValueError`` (the
     official code asserts).
 
@@ -426,7 +427,8 @@ class DINOv2ViT(BaseModule):
             raise ValueError(
                 f'{source}: not a DINOv2 checkpoint in the official layout '
                 "(no 'patch_embed.proj.weight'); convert timm / mmpretrain "
-                'files with tools/model_converters/{timm,mmpretrain}2dinov2.py')
+                'files with tools/model_converters/'
+                '{timm,mmpretrain}2dinov2.py')
         prefix = 'blocks.'
         depth = 1 + max((int(k.split('.')[1]) for k in state_dict
                          if k.startswith(prefix)), default=-1)

@@ -1,6 +1,7 @@
 """DINOv2ViT: parity with timm / the official interpolation, strict loading,
 freezing, outputs, masks, checkpointing, converters."""
 import math
+import os.path as osp
 import runpy
 import sys
 
@@ -13,6 +14,8 @@ from mmvision_plus.models.backbones.dinov2_convert import (
     convert_checkpoint_file, mmpretrain_to_official, official_to_mmpretrain,
     official_to_timm, timm_to_official)
 
+TOOLS = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', '..',
+                 'tools')
 timm = pytest.importorskip('timm')
 
 # ViT-S/14 width with 2 blocks keeps the 518 px parity tests fast.
@@ -214,7 +217,7 @@ def test_converter_tools(tmp_path, monkeypatch):
     src, dst = tmp_path / 'timm.pth', tmp_path / 'out' / 'official.pth'
     torch.save(model.state_dict(), src)
     monkeypatch.setattr(sys, 'argv', ['timm2dinov2.py', str(src), str(dst)])
-    runpy.run_path('tools/model_converters/timm2dinov2.py',
+    runpy.run_path(osp.join(TOOLS, 'model_converters', 'timm2dinov2.py'),
                    run_name='__main__')
     ours = DINOv2ViT(arch=dict(S2, num_layers=1), num_register_tokens=4,
                      init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
@@ -399,8 +402,8 @@ def test_registry_mmpretrain_classifier_and_mmdet_scope():
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         clf = MODELS.build(
             dict(type='mmpretrain.ImageClassifier', backbone=backbone,
-                 head=head,
-                 data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor')))
+                 head=head, data_preprocessor=dict(
+                     type='mmpretrain.ClsDataPreprocessor')))
     assert isinstance(clf.backbone, DINOv2ViT)
     assert clf(torch.randn(2, 3, 70, 70), mode='tensor').shape == (2, 5)
     # A plain mmpretrain-scope config reaches us through the import path.
