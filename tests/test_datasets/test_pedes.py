@@ -219,3 +219,23 @@ def test_bad_file_and_arguments(tmp_path):
     root = _write(tmp_path / 'd', RSTPReid, records)
     with pytest.raises(ValueError, match='record 2: expected a dict'):
         RSTPReid(data_root=root)
+
+
+def test_reads_demo_world_identity_set(tmp_path):
+    from mmvision_plus.datasets import generate_demo_world
+    root = generate_demo_world(str(tmp_path / 'demo'), seed=0,
+                               num_identities=10, images_per_identity=(2, 3),
+                               only=('pedes', ))
+    data_root = osp.join(str(root), 'pedes')
+    train = CUHKPEDES(data_root=data_root, split='train')
+    assert train.num_pids == 6  # 60 / 20 / 20 identity split
+    labels = {train.get_data_info(i)['gt_label'] for i in range(len(train))}
+    assert labels == set(range(6))
+    splits = {}
+    for split in ('val', 'test'):
+        dataset = CUHKPEDES(data_root=data_root, split=split, test_mode=True)
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        assert dataset.num_pids == 2
+        assert all(len(info['text']) == 2 for info in infos)
+        splits[split] = {info['pid'] for info in infos}
+    assert not splits['val'] & splits['test']
