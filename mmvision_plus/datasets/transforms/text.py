@@ -153,8 +153,8 @@ class PackTextImageInputs(PackInputs):
         meta_keys (Sequence[str]): Keys stored as metainfo when present.
     """
 
-    DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + ('pid', 'image_id',
-                                                       'text')
+    DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + (
+        'pid', 'image_id', 'text')
 
     def __init__(self,
                  text_keys: Sequence[str] = ('input_ids', 'attention_mask'),

@@ -58,7 +58,8 @@ def test_bundled_minilm_tokenizer_keeps_sep_at_63():
     long_text = ' '.join(['the woman wears a long blue coat'] * 20)
     results = transform(dict(text=[long_text, 'a man.']))
     ids, mask = results['input_ids'], results['attention_mask']
-    sep, cls = transform.tokenizer.sep_token_id, transform.tokenizer.cls_token_id
+    sep = transform.tokenizer.sep_token_id
+    cls = transform.tokenizer.cls_token_id
     assert ids.shape == (2, 64) and mask.shape == (2, 64)
     assert ids[0, 0] == cls and ids[0, 63] == sep and mask[0].all()
     assert ids[1, 0] == cls and ids[1, mask[1].sum() - 1] == sep
