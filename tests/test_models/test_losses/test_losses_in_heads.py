@@ -1,0 +1,170 @@
+"""SIoULoss and FocalLoss inside real mmdet detectors, a few train steps."""
+import copy
+
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import ConfigDict
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+from mmengine.structures import InstanceData
+
+import mmvision_plus
+from mmvision_plus.models.losses import FocalLoss, SIoULoss
+from mmvision_plus.registry import MODELS
+
+NUM_CLASSES = 3
+TINY_BACKBONE = dict(
+    type='ResNet',
+    depth=18,
+    base_channels=8,
+    num_stages=4,
+    out_indices=(1, 2, 3),
+    norm_cfg=dict(type='BN', requires_grad=True),
+    norm_eval=False,
+    init_cfg=None)
+TINY_NECK = dict(
+    type='FPN',
+    in_channels=[16, 32, 64],
+    out_channels=16,
+    start_level=0,
+    add_extra_convs='on_output',
+    num_outs=3)
+PREPROCESSOR = dict(
+    type='DetDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_size_divisor=32)
+TEST_CFG = dict(
+    nms_pre=100,
+    score_thr=0.05,
+    nms=dict(type='nms', iou_threshold=0.6),
+    max_per_img=10)
+
+FCOS = dict(
+    type='FCOS',
+    data_preprocessor=PREPROCESSOR,
+    backbone=TINY_BACKBONE,
+    neck=TINY_NECK,
+    bbox_head=dict(
+        type='FCOSHead',
+        num_classes=NUM_CLASSES,
+        in_channels=16,
+        stacked_convs=1,
+        feat_channels=16,
+        strides=[8, 16, 32],
+        regress_ranges=((-1, 32), (32, 64), (64, 1e8)),
+        norm_cfg=dict(type='GN', num_groups=4, requires_grad=True),
+        center_sampling=True,
+        norm_on_bbox=True,
+        centerness_on_reg=True,
+        loss_cls=dict(
+            type='FocalLoss', use_sigmoid=True, alpha=[0.2, 0.3, 0.4]),
+        loss_bbox=dict(type='SIoULoss', loss_weight=2.0),
+        loss_centerness=dict(
+            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
+    test_cfg=TEST_CFG)
+
+RETINANET = dict(
+    type='RetinaNet',
+    data_preprocessor=PREPROCESSOR,
+    backbone=TINY_BACKBONE,
+    neck=TINY_NECK,
+    bbox_head=dict(
+        type='RetinaHead',
+        num_classes=NUM_CLASSES,
+        in_channels=16,
+        stacked_convs=1,
+        feat_channels=16,
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            octave_base_scale=4,
+            scales_per_octave=1,
+            ratios=[0.5, 1.0, 2.0],
+            strides=[8, 16, 32]),
+        bbox_coder=dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[.0, .0, .0, .0],
+            target_stds=[0.1, 0.1, 0.2, 0.2]),
+        reg_decoded_bbox=True,  # IoU-type losses need decoded boxes
+        loss_cls=dict(
+            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25),
+        loss_bbox=dict(type='SIoULoss', loss_weight=2.0)),
+    train_cfg=dict(
+        assigner=dict(
+            type='MaxIoUAssigner',
+            pos_iou_thr=0.5,
+            neg_iou_thr=0.4,
+            min_pos_iou=0,
+            ignore_iof_thr=-1),
+        sampler=dict(type='PseudoSampler'),
+        allowed_border=-1,
+        pos_weight=-1,
+        debug=False),
+    test_cfg=TEST_CFG)
+
+
+def random_batch(num_images=2, size=64, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    for _ in range(num_images):
+        inputs.append(
+            torch.randint(0, 256, (3, size, size), generator=gen,
+                          dtype=torch.uint8))
+        xy = torch.rand(3, 2, generator=gen) * size * 0.5
+        wh = torch.rand(3, 2, generator=gen) * size * 0.4 + 8
+        sample = DetDataSample(
+            metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
+                          pad_shape=(size, size), scale_factor=(1., 1.)))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.cat([xy, (xy + wh).clamp(max=size)], 1),
+            labels=torch.randint(0, NUM_CLASSES, (3, ), generator=gen))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+@pytest.mark.parametrize('cfg', [FCOS, RETINANET], ids=['fcos', 'retinanet'])
+def test_train_steps_in_mmdet_detectors(cfg):
+    mmvision_plus.register_all_modules(init_default_scope=False)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmvision_plus'):
+        model = MODELS.build(ConfigDict(copy.deepcopy(cfg)))
+    head = model.bbox_head
+    assert type(head.loss_cls) is FocalLoss
+    assert type(head.loss_bbox) is SIoULoss
+    optim = build_optim_wrapper(
+        model, dict(optimizer=dict(type='AdamW', lr=1e-3)))
+    before = [p.detach().clone() for p in model.parameters()]
+    data = random_batch()
+    totals = []
+    for _ in range(3):
+        log_vars = model.train_step(data, optim)
+        assert all(torch.isfinite(torch.as_tensor(v))
+                   for v in log_vars.values())
+        assert float(log_vars['loss_bbox']) > 0
+        totals.append(float(log_vars['loss']))
+    changed = sum(not torch.equal(b, p.detach())
+                  for b, p in zip(before, model.parameters()))
+    assert changed > len(before) // 2
+    # same batch three times: the loss goes down
+    assert totals[-1] < totals[0]
+    model.eval()
+    with torch.no_grad():
+        results = model.test_step(data)
+    assert len(results) == 2 and results[0].pred_instances is not None
+
+
+def test_softmax_focal_in_retinanet():
+    """``use_sigmoid=False`` makes the head add a background class."""
+    cfg = copy.deepcopy(RETINANET)
+    cfg['bbox_head']['loss_cls'] = dict(
+        type='FocalLoss', use_sigmoid=False, alpha=[0.5] * NUM_CLASSES + [0.1])
+    mmvision_plus.register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmvision_plus'):
+        model = MODELS.build(ConfigDict(cfg))
+    assert model.bbox_head.cls_out_channels == NUM_CLASSES + 1
+    optim = build_optim_wrapper(
+        model, dict(optimizer=dict(type='AdamW', lr=1e-3)))
+    log_vars = model.train_step(random_batch(seed=1), optim)
+    assert torch.isfinite(torch.as_tensor(log_vars['loss']))
