@@ -199,8 +199,9 @@ def validate_coco_dict(data: Any, source: str) -> None:
     images = _index(data['images'], 'images', source)
     categories = _index(data['categories'], 'categories', source)
     if not isinstance(data['annotations'], list):
+        kind = type(data['annotations']).__name__
         raise CocoFormatError(f"{source}: top-level 'annotations' must be a "
-                              f'list, got {type(data["annotations"]).__name__}')
+                              f'list, got {kind}')
     seen: set = set()
     for i, ann in enumerate(data['annotations']):
         _check_annotation(i, ann, images, categories, seen, source)

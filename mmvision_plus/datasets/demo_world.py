@@ -75,7 +75,6 @@ import inspect
 import json
 import math
 import os
-import os.path as osp
 import pickle
 import re
 import shutil
@@ -111,7 +110,7 @@ COMPONENTS = ('detection', 'depth', 'captions', 'refcoco', 'pedes',
               'videos', 'crops')
 SIZE_CLASSES = ('small', 'medium', 'large')
 MARKER = 'DONE'
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _SCENE_PARTS = frozenset(('detection', 'depth', 'captions', 'refcoco',
                           'crops'))
@@ -419,11 +418,17 @@ def _paint_labels(masks: Sequence[_Mask], depths: Sequence[float],
     return labels
 
 
+def _min_side(img_size: int) -> float:
+    """Smallest visible box side (px) an object may have."""
+    return max(4.0, 8.0 * img_size / _REFERENCE_SIZE)
+
+
 def _sample_objects(rng: np.random.Generator, num: int, img_size: int,
                     max_area_scale: float = 1.0) -> List[_Object]:
     """Sample shape, colour, size, pose and depth of ``num`` objects.
 
-    (shape, colour) pairs are distinct; at most one object is large.
+    (shape, colour) pairs are distinct; at most one object is large; every
+    amodal box is at least 1.2 x :func:`_min_side` wide and high.
     """
     scale2 = (img_size / _REFERENCE_SIZE)**2
     pairs = [(s, c) for s in SHAPE_CLASSES for c in COLOURS]
@@ -443,6 +448,10 @@ def _sample_objects(rng: np.random.Generator, num: int, img_size: int,
             obj = _Object(shape, colour, size, area, angle, 0.0,
                           rng.uniform(0.88, 1.08))
             half_w, half_h = obj.extent()
+            shortest = 2 * min(half_w, half_h)
+            if shortest < 1.2 * _min_side(img_size):
+                obj.area *= (1.2 * _min_side(img_size) / shortest)**2
+                half_w, half_h = obj.extent()
             if max(half_w, half_h) * 2 <= 0.92 * img_size:
                 break
             size = 'medium'
@@ -587,8 +596,7 @@ def _make_scene(rng: np.random.Generator, img_size: int) -> _Scene:
     bg, bg_name = _background(rng, img_size, img_size)
     bg_depth = _background_depth(rng, img_size, img_size)
     num = int(rng.integers(2, 7))
-    layout = _Layout(img_size, img_size,
-                     min_side=max(4.0, 8.0 * img_size / _REFERENCE_SIZE),
+    layout = _Layout(img_size, img_size, min_side=_min_side(img_size),
                      min_visible=0.6)
     objects = []
     # big objects first: they are the hardest to fit
@@ -1204,7 +1212,8 @@ def _write_videos(root: Path, seed: int, img_size: int, num_videos: int,
             frames += video['length']
         ann_dir = root / 'videos' / 'annotations'
         _dump_json(raw, ann_dir / f'{split}.json')
-        _dump_json(_to_cocovid(raw), ann_dir / f'youtube_vis_2019_{split}.json')
+        _dump_json(_to_cocovid(raw),
+                   ann_dir / f'youtube_vis_2019_{split}.json')
     return frames
 
 
@@ -1262,7 +1271,8 @@ def _generation_args(seed: int, num_train: int, num_val: int, img_size: int,
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Delete temporary siblings left by generations that were killed."""
-    for path in out_dir.parent.glob(f'.{out_dir.name}.tmp-*'):
+    for path in [*out_dir.parent.glob(f'.{out_dir.name}.tmp-*'),
+                 *out_dir.parent.glob(f'.{out_dir.name}.old-*')]:
         pid = path.name.rsplit('-', 1)[-1]
         if not pid.isdigit():
             continue
