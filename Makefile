@@ -13,7 +13,7 @@ setup:
 
 demo: setup
 	@echo "==> [demo] generating the demo world (skipped if present)"
-	$(PY) tools/data/make_demo_world.py --out data/demo_world --seed 0
+	$(PY) tools/data/make_demo_world.py --out data/demo_world --seed 0 --skip-existing
 	@echo "==> [demo] training $(DEMO_CONFIG)"
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	@echo "==> [demo] evaluating the saved checkpoint"

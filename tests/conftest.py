@@ -1,0 +1,33 @@
+"""Shared fixtures: a tiny demo world generated once per session."""
+import os
+import os.path as osp
+import sys
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                       'fcos_r18_fpn_gn-head_1xb8-12e_demo-world.py')
+
+
+@pytest.fixture(scope='session')
+def tiny_demo_world(tmp_path_factory):
+    """A small demo world (detection part): 16 train / 8 val images, 64 px."""
+    from mmvision_plus.datasets.demo_world import generate_demo_world
+    out = tmp_path_factory.mktemp('demo_world') / 'demo_world'
+    generate_demo_world(str(out), seed=0, num_train=16, num_val=8,
+                        img_size=64, only=('detection', ))
+    return str(out)
+
+
+@pytest.fixture(scope='session')
+def python_exe():
+    return sys.executable
+
+
+@pytest.fixture
+def subprocess_env():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO_ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env
