@@ -331,6 +331,8 @@ class DINOv2ViT(BaseModule):
         self.norm_out = norm_out
         if isinstance(out_indices, int):
             out_indices = (out_indices, )
+        if not out_indices:
+            raise ValueError('DINOv2ViT: out_indices must not be empty')
         self.out_indices = tuple(
             self._check_block_index(i, 'out_indices') for i in out_indices)
         if not -1 <= frozen_stages <= self.num_layers:
