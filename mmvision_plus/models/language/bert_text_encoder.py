@@ -19,6 +19,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 from transformers import BertConfig, BertModel
+from transformers.utils import logging as hf_logging
 
 from mmvision_plus.registry import MODELS
 
@@ -130,8 +131,14 @@ class BertTextEncoder(BaseModule):
             pretrained (str): Checkpoint directory or package name.
         """
         model_dir = resolve_text_model_dir(pretrained)
-        source = BertModel.from_pretrained(
-            model_dir, config=self.bert.config, add_pooling_layer=False)
+        verbosity = hf_logging.get_verbosity()
+        # checkpoints carrying an (unused) pooler would log a long warning
+        hf_logging.set_verbosity_error()
+        try:
+            source = BertModel.from_pretrained(
+                model_dir, config=self.bert.config, add_pooling_layer=False)
+        finally:
+            hf_logging.set_verbosity(verbosity)
         self.bert.load_state_dict(source.state_dict(), strict=True)
 
     def train(self, mode: bool = True) -> 'BertTextEncoder':
