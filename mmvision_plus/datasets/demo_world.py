@@ -29,14 +29,15 @@ Scenes
     object lies at its own depth (1-5.75 m; the background is a plane 6-10 m
     away) and objects are painted far to near, so nearer objects occlude
     farther ones. Layouts keep every object at least 60 % visible, without
-    holes, and at least ``8 * img_size / 160`` pixels wide and high.
+    holes, and at least ``max(4, 8 * img_size / 160)`` pixels wide and
+    high.
     Rendering is 4x supersampled (anti-aliased edges).
 
 Annotations follow COCO conventions: ``segmentation`` holds polygons of
 the *visible* region (after occlusion), ``bbox`` is the tight box of that
 visible region and ``area`` its pixel area. Extra per-object fields
-``colour``, ``size`` (the sampled COCO size class) and ``depth`` (metres)
-are carried along; loaders ignore them.
+``colour``, ``size`` (the sampled COCO size class), ``depth`` (metres) and
+``visible_fraction`` are carried along; loaders ignore them.
 
 Other parts
     * captions: ``captions_per_image`` captions per scene naming colour,
@@ -110,7 +111,7 @@ COMPONENTS = ('detection', 'depth', 'captions', 'refcoco', 'pedes',
               'videos', 'crops')
 SIZE_CLASSES = ('small', 'medium', 'large')
 MARKER = 'DONE'
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _SCENE_PARTS = frozenset(('detection', 'depth', 'captions', 'refcoco',
                           'crops'))
@@ -585,7 +586,7 @@ def _render(objects: List[_Object], masks: List[_Mask], bg: np.ndarray,
 def _background_depth(rng: np.random.Generator, height: int,
                       width: int) -> np.ndarray:
     """A tilted background plane, 6-10 m away (top farther), in metres."""
-    top, bottom = rng.uniform(8.5, 10.0), rng.uniform(6.0, 7.5)
+    top, bottom = rng.uniform(8.5, 10.0), rng.uniform(6.25, 7.5)
     tilt = rng.uniform(-0.5, 0.5)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
     return top + (bottom - top) * ys / height + tilt * (xs / width - 0.5)
@@ -665,22 +666,29 @@ def _join(items: List[str]) -> str:
 
 def _scene_captions(scene: _Scene, rng: np.random.Generator, img_size: int,
                     num: int) -> List[str]:
-    """``num`` distinct captions of a scene."""
+    """``num`` captions of a scene (distinct unless the scene is too plain).
+
+    The first, canonical one names the two largest objects with size,
+    colour, shape, the position of the first and their relation.
+    """
     objs = scene.objects
     order = sorted(range(len(objs)), key=lambda k: -objs[k].area)
-    first, second = order[0], order[1] if len(order) > 1 else order[0]
     pos = {k: _position_phrase(_position(objs[k], img_size))
            for k in range(len(objs))}
     count = _COUNT_WORDS[min(len(objs), len(_COUNT_WORDS) - 1)]
+    first = f'{_article(_noun(objs[order[0]]))} {pos[order[0]]}'
+    if len(order) > 1:
+        first += (f', {_relation(scene, order[0], order[1])} '
+                  f'{_article(_noun(objs[order[1]]))}')
+    else:
+        first += f' on a {scene.background} background'
     captions = [
-        # salient pair with position and relation (the canonical caption)
-        f'{_article(_noun(objs[first]))} {pos[first]}, '
-        f'{_relation(scene, first, second)} '
-        f'{_article(_noun(objs[second]))}',
+        first,
         # inventory with positions
         _join([f'{_article(_noun(objs[k]))} {pos[k]}' for k in order]),
         # count and background
-        f'{count} shapes on a {scene.background} background: ' +
+        f'{count} shape{"s" if len(objs) > 1 else ""} on a '
+        f'{scene.background} background: ' +
         _join([_article(_noun(objs[k], size=False)) for k in order]),
     ]
     pairs = [(a, b) for a in range(len(objs)) for b in range(len(objs))
@@ -699,14 +707,13 @@ def _scene_captions(scene: _Scene, rng: np.random.Generator, img_size: int,
             a=_article(_noun(objs[a], size=bool(rng.integers(2)))),
             b=_article(_noun(objs[b], size=bool(rng.integers(2)))),
             rel=_relation(scene, a, b), bg=scene.background))
+    extra = [
+        f'{_article(_noun(objs[k]))} {pos[k]} on a {scene.background} '
+        'background' for k in order
+    ] + [f'a picture of {_article(_noun(objs[k]))}' for k in order]
+    extra = [text for text in extra if text not in captions]
     while len(captions) < num:
-        k = order[int(rng.integers(len(order)))]
-        text = (f'{_article(_noun(objs[k]))} {pos[k]} among '
-                f'{count} shapes on a {scene.background} background')
-        if text in captions:
-            text = f'{count} shapes, one of them {_article(_noun(objs[k]))}'
-            text += f' {pos[k]}' if text in captions else ''
-        captions.append(text)
+        captions.extend(extra or captions)
     return captions[:num]
 
 
@@ -1412,8 +1419,10 @@ def ensure_demo_world(out_dir: Union[str, Path], **kwargs) -> Path:
     """Generate the demo world unless ``out_dir`` already holds it.
 
     The world is reused when its ``DONE`` marker records the same
-    content arguments (see :func:`generate_demo_world`) and a superset of
-    the requested parts; otherwise it is regenerated.
+    generator format version (:data:`FORMAT_VERSION`, bumped whenever the
+    output changes), the same content arguments (see
+    :func:`generate_demo_world`) and a superset of the requested parts;
+    otherwise it is regenerated.
 
     Args:
         out_dir (str | Path): Target directory.
