@@ -1,7 +1,8 @@
 """Benchmark our SIoU and Focal losses against mmdet's, on CPU.
 
 Times forward + backward (median of ``--repeats`` runs after ``--warmup``
-runs) in one process, so the ratios compare like with like:
+runs, the losses taking turns) in one process, so the ratios compare like
+with like:
 
 * box losses on ``--num-boxes`` random (pred, target) pairs: our SIoULoss vs
   mmdet's GIoULoss, CIoULoss and SIoULoss(neg_gamma=True) (the paper's form);
@@ -41,18 +42,24 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def time_fwd_bwd(loss_fn: Callable, pred: torch.Tensor, target: torch.Tensor,
-                 repeats: int, warmup: int) -> float:
-    """Median seconds of ``loss_fn(pred, target).backward()``."""
-    times = []
+def time_fwd_bwd(loss_fns: List[Callable], pred: torch.Tensor,
+                 target: torch.Tensor, repeats: int,
+                 warmup: int) -> List[float]:
+    """Median seconds of ``loss_fn(pred, target).backward()`` per loss.
+
+    The losses take turns within every repeat (round robin), so a change of
+    machine load during the run affects all of them alike.
+    """
+    times = [[] for _ in loss_fns]
     for i in range(warmup + repeats):
-        x = pred.detach().clone().requires_grad_(True)
-        start = time.perf_counter()
-        loss_fn(x, target).backward()
-        elapsed = time.perf_counter() - start
-        if i >= warmup:
-            times.append(elapsed)
-    return statistics.median(times)
+        for loss_fn, record in zip(loss_fns, times):
+            x = pred.detach().clone().requires_grad_(True)
+            start = time.perf_counter()
+            loss_fn(x, target).backward()
+            elapsed = time.perf_counter() - start
+            if i >= warmup:
+                record.append(elapsed)
+    return [statistics.median(record) for record in times]
 
 
 def random_box_pairs(num: int, gen: torch.Generator) -> Tuple[torch.Tensor,
@@ -79,11 +86,11 @@ def run(args) -> List[Tuple[str, str, float, float]]:
                    MMDetSIoULoss(neg_gamma=True)),
                   ('mmdet GIoULoss', GIoULoss()), ('mmdet CIoULoss',
                                                    CIoULoss())]
-    ours = None
-    for name, module in box_losses:
-        sec = time_fwd_bwd(module, pred, target, args.repeats, args.warmup)
-        ours = ours or sec
-        rows.append((f'boxes, {args.num_boxes} pairs', name, sec, sec / ours))
+    secs = time_fwd_bwd([m for _, m in box_losses], pred, target,
+                        args.repeats, args.warmup)
+    for (name, _), sec in zip(box_losses, secs):
+        rows.append((f'boxes, {args.num_boxes} pairs', name, sec,
+                     sec / secs[0]))
 
     logits = torch.randn(args.num_anchors, args.num_classes, generator=gen)
     labels = torch.randint(0, args.num_classes + 1, (args.num_anchors, ),
@@ -92,12 +99,11 @@ def run(args) -> List[Tuple[str, str, float, float]]:
                   ('ours FocalLoss, per-class alpha',
                    FocalLoss(alpha=[0.25] * args.num_classes)),
                   ('mmdet FocalLoss (CPU path)', MMDetFocalLoss())]
-    ours = None
-    for name, module in cls_losses:
-        sec = time_fwd_bwd(module, logits, labels, args.repeats, args.warmup)
-        ours = ours or sec
+    secs = time_fwd_bwd([m for _, m in cls_losses], logits, labels,
+                        args.repeats, args.warmup)
+    for (name, _), sec in zip(cls_losses, secs):
         rows.append((f'logits, {args.num_anchors} x {args.num_classes}', name,
-                     sec, sec / ours))
+                     sec, sec / secs[0]))
     return rows
 
 

@@ -19,8 +19,9 @@ Implementation notes (all exact rewrites of the formula, no approximation):
   ``Lambda = 2 sin(alpha) cos(alpha) = 2 |dx| |dy| / sigma^2``. This needs no
   ``arcsin``/``sqrt`` and is symmetric in alpha and beta = pi/2 - alpha.
 * When the centres coincide (``sigma = 0``) the angle is undefined; we set
-  ``Lambda = 0`` there. Both ``rho_t`` are 0 at that point, so the loss value
-  does not depend on that choice, and the gradient stays finite.
+  ``Lambda = 0`` there (``sigma^2`` is clamped to float's smallest normal
+  number in the division). Both ``rho_t`` are 0 at that point, so the loss
+  value does not depend on that choice, and the gradient stays finite.
 * ``|dx| <= c_w`` always holds, so ``rho_t`` lies in ``[0, 1]`` and the
   exponentials cannot overflow, however far apart the boxes are.
 * ``eps`` only guards divisions by a zero union, a zero enclosing side or
@@ -178,12 +179,12 @@ def siou_cost_terms(pred: Tensor,
         # centre sums first, so that identical boxes give exactly 0
         offset = ((t_lo + t_hi) - (p_lo + p_hi)) * 0.5
         offset_sq = offset * offset
+        # The clamp only acts below float's smallest normal number, where
+        # rho_t (< tiny / c^2) makes the angle irrelevant; it gives 0 at
+        # sigma = 0 and keeps every gradient finite.
         sigma_sq = offset_sq[..., 0] + offset_sq[..., 1]
-        defined = sigma_sq > torch.finfo(dtype).tiny
-        safe_sigma_sq = torch.where(defined, sigma_sq, 1.0)
-        angle_cost = torch.where(
-            defined, 2 * (offset[..., 0] * offset[..., 1]).abs() /
-            safe_sigma_sq, 0.0)
+        angle_cost = 2 * (offset[..., 0] * offset[..., 1]).abs() / \
+            sigma_sq.clamp(min=torch.finfo(dtype).tiny)
 
         enclose_wh = (torch.maximum(p_hi, t_hi) -
                       torch.minimum(p_lo, t_lo)).clamp(min=eps)
