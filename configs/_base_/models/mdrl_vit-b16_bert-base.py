@@ -22,8 +22,8 @@ model = dict(
             type='Pretrained',
             # mmpretrain ViT-B/16 (ImageNet-21k pre-trained, 1k fine-tuned);
             # its 24x24 position embedding is resized to 24x8 on loading.
-            checkpoint='data/pretrained/'
-            'vit-base-p16_in21k-pre_3rdparty_in1k-384px_20210928-98e8652b.pth',
+            checkpoint='data/pretrained/vit-base-p16_in21k-pre-3rdparty_'
+            'ft-64xb64_in1k-384_20210928-98e8652b.pth',
             prefix='backbone.')),
     text_encoder=dict(
         type='BertTextEncoder',

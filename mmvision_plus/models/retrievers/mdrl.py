@@ -61,9 +61,8 @@ class MDRL(BaseModel):
         cim (dict, optional): :class:`CrossModalInteraction` arguments
             (``num_layers`` = K, ...). None disables CIM. Default None.
         match_loss (dict): Image-text matching loss on (image, text)
-            feature pairs, ``CMPMLoss`` or ``SDMLoss``.
-        local_match_loss (dict, optional): Matching loss of the local
-            features. Default None: same as ``match_loss``.
+            feature pairs, ``CMPMLoss`` or ``SDMLoss``; applied to the
+            global and (with DLL) to the local features.
         id_loss (dict, optional): Identity loss over the logits of the
             shared classifier. None disables it (and the classifier).
         data_preprocessor (dict, optional): Stacks and normalises images,
@@ -80,7 +79,6 @@ class MDRL(BaseModel):
                  dll: Optional[dict] = None,
                  cim: Optional[dict] = None,
                  match_loss: dict = dict(type='CMPMLoss'),
-                 local_match_loss: Optional[dict] = None,
                  id_loss: Optional[dict] = dict(type='IdentityLoss'),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -109,8 +107,6 @@ class MDRL(BaseModel):
                      embed_dims=embed_dims))
 
         self.match_loss = MODELS.build(match_loss)
-        self.local_match_loss = MODELS.build(
-            local_match_loss if local_match_loss is not None else match_loss)
         self.id_loss = self.classifier = None
         if id_loss is not None:
             self.id_loss = MODELS.build(id_loss)
@@ -276,7 +272,7 @@ class MDRL(BaseModel):
             loss_match=self.match_loss(image_global, text_global, labels))
         if self.with_dll:
             image_local, text_local = self.local_features(visual, text, mask)
-            losses['loss_match_local'] = self.local_match_loss(
+            losses['loss_match_local'] = self.match_loss(
                 image_local, text_local, labels)
         if self.id_loss is not None:
             features = [image_global, text_global]

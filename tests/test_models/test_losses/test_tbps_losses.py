@@ -83,11 +83,8 @@ def test_cmpm_is_asymmetric_in_feature_scale():
                              cmpm_loss(3 * img, txt, labels))
     assert torch.isclose(
         cmpm_loss(img, txt, labels),
-        _t(_loop_cmpm(img.double(), txt.double(), labels)), atol=1e-5)
-
-
-def _t(x):
-    return torch.tensor(x, dtype=torch.float32)
+        torch.tensor(_loop_cmpm(img.double(), txt.double(), labels),
+                     dtype=torch.float32), atol=1e-5)
 
 
 def test_cmpm_small_when_matched_and_gradients_flow():

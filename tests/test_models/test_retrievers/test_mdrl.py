@@ -162,3 +162,29 @@ def test_bad_inputs(tiny_bert_dir):
         model(**data, mode='loss')
     with pytest.raises(RuntimeError, match='invalid mode'):
         model(**data, mode='nope')
+
+
+def test_image_encoder_loads_local_checkpoint(tiny_bert_dir, tmp_path):
+    """init_cfg Pretrained loads a square-image ViT checkpoint; the position
+    embedding is resized to the person-image grid."""
+    from mmpretrain.models import VisionTransformer
+    arch = dict(embed_dims=24, num_layers=2, num_heads=2,
+                feedforward_channels=48)
+    square = VisionTransformer(arch=arch, img_size=32, patch_size=8)
+    ckpt = tmp_path / 'vit.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in square.state_dict().items()}},
+               str(ckpt))
+    cfg = _cfg(tiny_bert_dir)
+    cfg['image_encoder'] = dict(
+        cfg['image_encoder'],
+        init_cfg=dict(type='Pretrained', checkpoint=str(ckpt),
+                      prefix='backbone.'))
+    model = _build(cfg)
+    loaded = model.image_encoder.state_dict()
+    assert loaded['pos_embed'].shape == (1, 1 + 4 * 2, 24)
+    for key, value in square.state_dict().items():
+        if key != 'pos_embed':
+            assert torch.equal(loaded[key], value), key
+    assert torch.equal(loaded['pos_embed'][:, 0],
+                       square.state_dict()['pos_embed'][:, 0])
