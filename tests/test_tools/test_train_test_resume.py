@@ -27,7 +27,7 @@ KILL_HOOK = textwrap.dedent('''
         priority = 'LOWEST'  # after CheckpointHook has saved
 
         def after_train_epoch(self, runner):
-            if runner.epoch == int(os.environ.get('KILL_AFTER_EPOCH', -1)):
+            if runner.epoch + 1 == int(os.environ.get('KILL_AFTER_EPOCH', -1)):
                 os.kill(os.getpid(), signal.SIGKILL)
 ''')
 
@@ -133,15 +133,18 @@ def test_resume_continues_exactly(tiny_demo_world, tmp_path):
 def test_train_killed_then_resume_then_test(tiny_demo_world, tmp_path,
                                             python_exe, subprocess_env):
     (tmp_path / 'kill_hook.py').write_text(KILL_HOOK)
+    config = tmp_path / 'killable.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = '{DEMO_CONFIG}'
+        custom_imports = dict(imports=['mmvision_plus', 'kill_hook'])
+        custom_hooks = [dict(type='CheckFiniteLossHook'),
+                        dict(type='KillAfterEpochHook')]
+    '''))
     env = dict(subprocess_env)
     env['PYTHONPATH'] = str(tmp_path) + os.pathsep + env['PYTHONPATH']
     work_dir = str(tmp_path / 'work')
-    options = tiny_cfg_options(tiny_demo_world, 3) + [
-        'custom_imports.imports=[mmvision_plus,kill_hook]',
-        "custom_hooks=[dict(type='CheckFiniteLossHook'),"
-        "dict(type='KillAfterEpochHook')]",
-    ]
-    train = [python_exe, 'tools/train.py', DEMO_CONFIG, '--work-dir',
+    options = tiny_cfg_options(tiny_demo_world, 3)
+    train = [python_exe, 'tools/train.py', str(config), '--work-dir',
              work_dir, '--cfg-options'] + options
 
     env['KILL_AFTER_EPOCH'] = '2'
