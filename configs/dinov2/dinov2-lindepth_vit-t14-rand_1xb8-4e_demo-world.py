@@ -12,7 +12,7 @@ vit_tiny = dict(embed_dims=192, num_layers=6, num_heads=3)
 model = dict(
     type='FrozenFeatureDenseModel',
     data_preprocessor={{_base_.data_preprocessor}},
-    backbone=dict(type='DINOv2ViT', arch=vit_tiny, img_size=224,
+    backbone=dict(type='DINOv2ViT', arch=vit_tiny, img_size=168,
                   frozen=True),
     layers=1,
     # The official depth heads read un-normalised block outputs.
@@ -31,9 +31,9 @@ model = dict(
         max_depth={{_base_.max_depth}},
         loss=dict(type='SiLogLoss')))
 
-max_epochs = 10
+max_epochs = 4
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=5)
+                 val_interval=max_epochs)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

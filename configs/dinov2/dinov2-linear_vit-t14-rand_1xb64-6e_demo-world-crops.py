@@ -15,7 +15,7 @@ model = dict(
     backbone=dict(
         type='DINOv2ViT',
         arch=vit_tiny,
-        img_size=112,
+        img_size=168,
         frozen=True,
         out_indices=(-1, ),
         out_type='cls_patch_mean',
@@ -31,9 +31,9 @@ model = dict(
 
 # Linear classifier only (the backbone has no trainable parameter):
 # SGD + cosine as in the official linear evaluation.
-max_epochs = 10
+max_epochs = 6
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=5)
+                 val_interval=max_epochs)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

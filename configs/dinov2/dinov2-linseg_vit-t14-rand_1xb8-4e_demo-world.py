@@ -12,7 +12,7 @@ vit_tiny = dict(embed_dims=192, num_layers=6, num_heads=3)
 model = dict(
     type='FrozenFeatureDenseModel',
     data_preprocessor={{_base_.data_preprocessor}},
-    backbone=dict(type='DINOv2ViT', arch=vit_tiny, img_size=224,
+    backbone=dict(type='DINOv2ViT', arch=vit_tiny, img_size=168,
                   frozen=True),
     # Official "linear": last block, final LayerNorm, patch tokens only.
     layers=1,
@@ -20,9 +20,9 @@ model = dict(
     head=dict(type='DINOv2LinearSegHead', num_classes=9, in_channels=192,
               num_inputs=1))
 
-max_epochs = 10
+max_epochs = 4
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=5)
+                 val_interval=max_epochs)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

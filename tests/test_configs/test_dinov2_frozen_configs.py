@@ -11,20 +11,26 @@ from mmvision_plus.utils import register_all_modules
 register_all_modules()
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 OFFICIAL = 'checkpoints/dinov2_vits14_pretrain.pth'
+DEMO_BACKBONE = 'work_dirs/retinanet_dinov2-t14_demo/backbone.pth'
 
-# (config, input size for the forward check, uses the official checkpoint,
-#  backbone frozen)
+# (config, input size for the forward check, backbone checkpoint, frozen)
 CONFIGS = [
-    ('dinov2-linear_vit-t14-rand_1xb64-10e_demo-world-crops.py', 56, False,
+    ('dinov2-linear_vit-t14-rand_1xb64-6e_demo-world-crops.py', 56, None,
      True),
-    ('dinov2-linear_vit-s14_8xb128-12500i_in1k.py', 56, True, True),
-    ('dinov2-linear4_vit-s14_8xb128-12500i_in1k.py', 56, True, True),
-    ('dinov2-linseg_vit-t14-rand_1xb8-10e_demo-world.py', 56, False, True),
-    ('dinov2-lindepth_vit-t14-rand_1xb8-10e_demo-world.py', 56, False, True),
-    ('dinov2-lindepth4_vit-s14_1xb2-38400i_nyu.py', 56, True, True),
-    ('retinanet_dinov2-t14_simplefpn_1xb8-24e_demo-world.py', 64, False,
+    ('dinov2-linear_vit-t14-det_1xb64-6e_demo-world-crops.py', 56,
+     DEMO_BACKBONE, True),
+    ('dinov2-linear_vit-s14_8xb128-12500i_in1k.py', 56, OFFICIAL, True),
+    ('dinov2-linear4_vit-s14_8xb128-12500i_in1k.py', 56, OFFICIAL, True),
+    ('dinov2-linseg_vit-t14-rand_1xb8-4e_demo-world.py', 56, None, True),
+    ('dinov2-linseg_vit-t14-det_1xb8-4e_demo-world.py', 56, DEMO_BACKBONE,
+     True),
+    ('dinov2-lindepth_vit-t14-rand_1xb8-4e_demo-world.py', 56, None, True),
+    ('dinov2-lindepth_vit-t14-det_1xb8-4e_demo-world.py', 56,
+     DEMO_BACKBONE, True),
+    ('dinov2-lindepth4_vit-s14_1xb2-38400i_nyu.py', 56, OFFICIAL, True),
+    ('retinanet_dinov2-t14_simplefpn_1xb8-6e_demo-world.py', 64, None,
      False),
-    ('retinanet_dinov2-s14_simplefpn_8xb2-1x_coco.py', 64, True, False),
+    ('retinanet_dinov2-s14_simplefpn_8xb2-1x_coco.py', 64, OFFICIAL, False),
 ]
 
 
@@ -35,17 +41,17 @@ def _dataset_types(cfg):
             yield loader.dataset.type
 
 
-@pytest.mark.parametrize('name,size,official,frozen', CONFIGS)
-def test_config_builds_and_runs(name, size, official, frozen):
+@pytest.mark.parametrize('name,size,checkpoint,frozen', CONFIGS)
+def test_config_builds_and_runs(name, size, checkpoint, frozen):
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'dinov2', name))
     assert cfg.default_scope == 'mmvision_plus'
     backbone_cfg = cfg.model.backbone
     assert backbone_cfg.type == 'DINOv2ViT'
     init = backbone_cfg.get('init_cfg')
-    if official:
-        assert init == dict(type='Pretrained', checkpoint=OFFICIAL)
-    else:
+    if checkpoint is None:
         assert init is None
+    else:
+        assert init == dict(type='Pretrained', checkpoint=checkpoint)
     for ds_type in _dataset_types(cfg):
         assert DATASETS.get(ds_type) is not None, ds_type
     evaluator = cfg.val_evaluator

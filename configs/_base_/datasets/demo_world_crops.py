@@ -3,7 +3,7 @@
 # their scope prefix (configs run with default_scope='mmvision_plus').
 dataset_type = 'mmpretrain.CustomDataset'
 data_root = 'data/demo_world/crops/'
-img_size = 112  # 8 x 8 patches of 14 px
+img_size = 56  # the 48 px crops, upsampled to 4 x 4 patches of 14 px
 
 data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',

@@ -1,11 +1,11 @@
 # Demo world monocular depth: images/{split}/<stem>.png with the 16-bit
-# depth maps depth/{split}/<stem>.png (millimetres). Images are resized to
-# 224 (16 x 16 patches); the ground truth stays at 160 px.
+# depth maps depth/{split}/<stem>.png (millimetres; objects 1-5.8 m, the
+# background plane about 6-10.2 m, hence max_depth 12). The 160 px images
+# are used as they are (a patch-14 backbone pads them to 168 = 12 x 14).
 dataset_type = 'DepthDataset'
 data_root = 'data/demo_world/'
-img_scale = (224, 224)
 min_depth = 1e-3
-max_depth = 10.
+max_depth = 12.
 
 data_preprocessor = dict(
     type='ImgDataPreprocessor',
@@ -16,7 +16,6 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
     dict(type='LoadDepthMap'),
     dict(type='PackDenseInputs'),
 ]

@@ -1,10 +1,10 @@
 # Demo world semantic segmentation: maps rasterised from the COCO instance
-# polygons (background 0, the 8 shapes 1..8). Images are resized to 224
-# (16 x 16 patches); the ground truth stays at 160 px and predictions are
-# resized to it.
+# polygons (background 0, the 8 shapes 1..8). The 160 px images are used as
+# they are (a patch-14 backbone pads them to 168 = 12 x 14); add a Resize
+# before RasterizeCocoSemSeg for other sizes (the ground truth keeps the
+# original size and predictions are resized to it).
 dataset_type = 'CocoSemSegDataset'
 data_root = 'data/demo_world/'
-img_scale = (224, 224)
 
 data_preprocessor = dict(
     type='ImgDataPreprocessor',
@@ -15,7 +15,6 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
     dict(type='RasterizeCocoSemSeg'),
     dict(type='PackDenseInputs'),
 ]
