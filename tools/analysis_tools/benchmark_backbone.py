@@ -14,8 +14,8 @@ For every arch x input size x precision (float32, bf16 autocast) it reports
   measured in the same run.
 * peak memory: the increase of the process resident set size (RSS, sampled
   from ``/proc/self/statm`` every 0.5 ms by a thread) during one forward
-  pass over the RSS right before it. Every measurement runs in a fresh
-  subprocess (after ``malloc_trim``) so that allocator caches of earlier
+  pass over the RSS right before it. Every measurement runs in a freshly
+  spawned process (after ``malloc_trim``) so that allocator caches of earlier
   runs do not hide allocations. This counts activations and workspace, not
   the weights.
 
@@ -28,10 +28,9 @@ Example (the table in configs/dinov2/README.md)::
 import argparse
 import ctypes
 import json
+import multiprocessing
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from contextlib import nullcontext
@@ -156,10 +155,11 @@ def memory_probe(impl: str, arch: str, size: int, batch_size: int,
 
 def probe_in_subprocess(impl: str, arch: str, size: int, batch_size: int,
                         dtype_name: str, threads: int) -> float:
-    cmd = [sys.executable, __file__, '--memory-probe',
-           json.dumps([impl, arch, size, batch_size, dtype_name, threads])]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])['peak_mib']
+    """Run :func:`memory_probe` in a freshly spawned interpreter."""
+    with multiprocessing.get_context('spawn').Pool(1) as pool:
+        result = pool.apply(memory_probe, (impl, arch, size, batch_size,
+                                           dtype_name, threads))
+    return result['peak_mib']
 
 
 def benchmark(args: argparse.Namespace) -> List[dict]:
@@ -237,15 +237,11 @@ def parse_args() -> argparse.Namespace:
                         '(they also warm up on a single image)')
     parser.add_argument('--skip-memory', action='store_true')
     parser.add_argument('--out', help='write the rows as JSON here')
-    parser.add_argument('--memory-probe', help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    if args.memory_probe:
-        print(json.dumps(memory_probe(*json.loads(args.memory_probe))))
-        return
     rows = benchmark(args)
     if args.out:
         with open(args.out, 'w') as f:
