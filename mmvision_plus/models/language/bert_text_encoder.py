@@ -13,7 +13,7 @@ Vision-language models reuse this class as their text tower (CLIP-style
 dual encoders fine-tune it with ``frozen=False``); MDRL keeps the BERT
 frozen and learns ``num_lte_layers`` transformer encoder layers (LTE) on top.
 """
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from mmengine.model import BaseModule
@@ -67,6 +67,11 @@ class BertTextEncoder(BaseModule):
         lte_mlp_ratio (float): LTE feed-forward width / hidden size.
             Default 4.
         lte_dropout (float): Dropout inside the LTE layers. Default 0.1.
+        cache_size (int): Memoise the frozen BERT's outputs of up to this
+            many distinct token sequences (a caption is encoded once, not
+            once per epoch; about ``L * C * 4`` bytes each). Frozen BERT
+            only; the cache is dropped whenever weights are loaded.
+            Default 0 (off).
         init_cfg (dict, optional): Unused for the BERT (its weights come
             from ``pretrained``); kept for the BaseModule interface.
     """
@@ -79,8 +84,12 @@ class BertTextEncoder(BaseModule):
                  lte_num_heads: Optional[int] = None,
                  lte_mlp_ratio: float = 4.0,
                  lte_dropout: float = 0.1,
+                 cache_size: int = 0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if cache_size > 0 and not frozen:
+            raise ValueError('BertTextEncoder: cache_size > 0 needs a frozen '
+                             'BERT (a trained one changes its outputs)')
         if arch is not None:
             config = BertConfig(**arch)
         elif pretrained is not None:
@@ -92,6 +101,8 @@ class BertTextEncoder(BaseModule):
                 'architecture')
         self.pretrained = pretrained
         self.frozen = frozen
+        self.cache_size = cache_size
+        self._cache: Dict[bytes, Tensor] = {}
         self.bert = BertModel(config, add_pooling_layer=False)
         self.embed_dims = config.hidden_size
 
@@ -140,6 +151,35 @@ class BertTextEncoder(BaseModule):
         finally:
             hf_logging.set_verbosity(verbosity)
         self.bert.load_state_dict(source.state_dict(), strict=True)
+        self._cache.clear()
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        # Called whenever a parent loads a state dict (e.g. a checkpoint).
+        self._cache.clear()
+        super()._load_from_state_dict(*args, **kwargs)
+
+    @torch.no_grad()
+    def _cached_bert(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """Frozen BERT outputs (B, L, C), computed only for unseen rows."""
+        keys = [
+            ids.numpy().tobytes() + mask.numpy().tobytes()
+            for ids, mask in zip(input_ids.cpu(), attention_mask.cpu())
+        ]
+        missing = [i for i, key in enumerate(keys) if key not in self._cache]
+        fresh: Dict[int, Tensor] = {}
+        if missing:
+            rows = torch.tensor(missing, device=input_ids.device)
+            out = self.bert(
+                input_ids=input_ids[rows],
+                attention_mask=attention_mask[rows]).last_hidden_state
+            fresh = dict(zip(missing, out))
+            for i in missing:
+                if len(self._cache) < self.cache_size:
+                    self._cache[keys[i]] = fresh[i].clone()
+        return torch.stack([
+            fresh[i] if i in fresh else self._cache[key]
+            for i, key in enumerate(keys)
+        ])
 
     def train(self, mode: bool = True) -> 'BertTextEncoder':
         """Set train/eval mode; a frozen BERT always stays in eval mode."""
@@ -163,11 +203,14 @@ class BertTextEncoder(BaseModule):
             values that must be ignored (mask them with
             ``attention_mask``).
         """
-        with torch.set_grad_enabled(torch.is_grad_enabled()
-                                    and not self.frozen):
-            x = self.bert(
-                input_ids=input_ids,
-                attention_mask=attention_mask).last_hidden_state
+        if self.cache_size > 0:
+            x = self._cached_bert(input_ids, attention_mask)
+        else:
+            with torch.set_grad_enabled(torch.is_grad_enabled()
+                                        and not self.frozen):
+                x = self.bert(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask).last_hidden_state
         padding_mask = attention_mask == 0
         for layer in self.lte_layers:
             x = layer(x, src_key_padding_mask=padding_mask)

@@ -92,3 +92,30 @@ def test_packaged_minilm():
     stored = weights.get(key, weights.get('bert.' + key))
     assert torch.equal(encoder.bert.embeddings.word_embeddings.weight,
                        stored)
+
+
+def test_frozen_output_cache(tiny_bert_dir):
+    plain = BertTextEncoder(pretrained=tiny_bert_dir, num_lte_layers=1,
+                            lte_dropout=0.0)
+    plain.init_weights()
+    cached = BertTextEncoder(pretrained=tiny_bert_dir, num_lte_layers=1,
+                             lte_dropout=0.0, cache_size=3)
+    cached.load_state_dict(plain.state_dict())
+    ids, mask = _batch()
+    for _ in range(2):  # first call fills the cache, second reads it
+        assert torch.allclose(cached(ids, mask), plain(ids, mask), atol=1e-6)
+    assert len(cached._cache) == 2
+    more = torch.tensor([[2, 11, 12, 3, 0, 0], [2, 13, 3, 0, 0, 0]])
+    out = cached(torch.cat([ids, more]), torch.cat([mask, (more > 0).long()]))
+    assert len(cached._cache) == 3  # capped at cache_size
+    assert torch.allclose(
+        out, plain(torch.cat([ids, more]),
+                   torch.cat([mask, (more > 0).long()])), atol=1e-6)
+    # gradients still reach the LTE layers
+    cached(ids, mask).pow(2).mean().backward()
+    assert cached.lte_layers[0].linear1.weight.grad is not None
+    # loading weights drops the cache
+    cached.load_state_dict(plain.state_dict())
+    assert len(cached._cache) == 0
+    with pytest.raises(ValueError, match='frozen'):
+        BertTextEncoder(pretrained=tiny_bert_dir, frozen=False, cache_size=4)
