@@ -21,6 +21,7 @@ def test_configs_found():
     names = [osp.basename(c) for c in CONFIGS]
     for loss in ('giou', 'ciou', 'siou'):
         assert f'fcos_r18_fpn_{loss}_1xb8-12e_demo-world.py' in names
+        assert f'fcos_r18_fpn_{loss}_1xb8-6e_demo-world.py' in names
         assert f'fcos_r50_fpn_{loss}_1x_coco.py' in names
     assert any(n.startswith('retinanet') and 'coco' in n for n in names)
     assert any(n.startswith('retinanet') and 'demo' in n for n in names)
@@ -48,11 +49,13 @@ def test_config_builds(path):
             assert len(head.loss_cls.alpha) == head.num_classes
 
 
-def test_demo_world_comparison_changes_only_the_box_loss():
+@pytest.mark.parametrize('schedule', ['12e', '6e'])
+def test_demo_world_comparison_changes_only_the_box_loss(schedule):
     def without_box_loss(loss):
         cfg = Config.fromfile(
             osp.join(REPO, 'configs', 'siou',
-                     f'fcos_r18_fpn_{loss}_1xb8-12e_demo-world.py')).to_dict()
+                     f'fcos_r18_fpn_{loss}_1xb8-{schedule}_demo-world.py')
+        ).to_dict()
         box_loss = cfg['model']['bbox_head'].pop('loss_bbox')
         return cfg, box_loss
 
@@ -61,7 +64,14 @@ def test_demo_world_comparison_changes_only_the_box_loss():
         osp.join(REPO, 'configs', 'demo',
                  'fcos_r18_fpn_gn-head_1xb8-12e_demo-world.py')).to_dict()
     demo['model']['bbox_head'].pop('loss_bbox')
-    assert base == demo
+    if schedule == '12e':
+        assert base == demo
+    else:
+        assert base['train_cfg']['max_epochs'] == 6
+        assert base['param_scheduler'][1]['T_max'] == 6
+        for key in ('model', 'train_dataloader', 'val_dataloader',
+                    'optim_wrapper', 'randomness'):
+            assert base[key] == demo[key]
     assert giou['type'] == 'GIoULoss'
     for loss, loss_type in (('ciou', 'CIoULoss'), ('siou', 'SIoULoss')):
         cfg, box_loss = without_box_loss(loss)
