@@ -20,7 +20,7 @@ algorithms of mmvision_plus need, each in the format the real dataset ships
       DONE                                     completion marker (json)
 
 Scenes
-    2-6 objects of :data:`SHAPE_CLASSES` in :data:`COLOURS` on a textured
+    2-5 objects of :data:`SHAPE_CLASSES` in :data:`COLOURS` on a textured
     background (gradient, stripes or smooth noise, plus sensor noise).
     A (shape, colour) pair occurs at most once per scene, so every object
     has a unique referring expression. Object sizes follow the COCO area
@@ -28,7 +28,7 @@ Scenes
     with ``img_size / 160``); at most one large object per scene. Every
     object lies at its own depth (1-5.75 m; the background is a plane 6-10 m
     away) and objects are painted far to near, so nearer objects occlude
-    farther ones. Layouts keep every object at least 60 % visible, without
+    farther ones. Layouts keep every object at least 70 % visible, without
     holes, and at least ``max(4, 8 * img_size / 160)`` pixels wide and
     high.
     Rendering is 4x supersampled (anti-aliased edges).
@@ -111,7 +111,7 @@ COMPONENTS = ('detection', 'depth', 'captions', 'refcoco', 'pedes',
               'videos', 'crops')
 SIZE_CLASSES = ('small', 'medium', 'large')
 MARKER = 'DONE'
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 _SCENE_PARTS = frozenset(('detection', 'depth', 'captions', 'refcoco',
                           'crops'))
@@ -119,9 +119,9 @@ _SS = 4  # supersampling factor of the renderer
 _REFERENCE_SIZE = 160.0  # image size the pixel ranges below are tuned for
 # amodal object area ranges (px^2 at 160 px) per COCO size class
 _AREA_RANGES = {
-    'small': (100.0, 900.0),
-    'medium': (1100.0, 8000.0),
-    'large': (10000.0, 15000.0),
+    'small': (160.0, 900.0),
+    'medium': (1100.0, 6400.0),
+    'large': (9800.0, 13000.0),
 }
 # allowed rotation (degrees, +-) per shape; shapes outside the range would
 # turn into another class (a 45 degree square is a diamond)
@@ -438,7 +438,7 @@ def _sample_objects(rng: np.random.Generator, num: int, img_size: int,
     has_large = False
     for k in chosen:
         shape, colour = pairs[int(k)]
-        size = SIZE_CLASSES[int(rng.choice(3, p=[0.38, 0.42, 0.2]))]
+        size = SIZE_CLASSES[int(rng.choice(3, p=[0.3, 0.45, 0.25]))]
         if size == 'large' and (has_large or max_area_scale < 1.0):
             size = 'medium'
         for _ in range(10):
@@ -593,12 +593,12 @@ def _background_depth(rng: np.random.Generator, height: int,
 
 
 def _make_scene(rng: np.random.Generator, img_size: int) -> _Scene:
-    """Sample and render one scene of 2-6 objects."""
+    """Sample and render one scene of 2-5 objects."""
     bg, bg_name = _background(rng, img_size, img_size)
     bg_depth = _background_depth(rng, img_size, img_size)
-    num = int(rng.integers(2, 7))
+    num = int(rng.integers(2, 6))
     layout = _Layout(img_size, img_size, min_side=_min_side(img_size),
-                     min_visible=0.6)
+                     min_visible=0.7)
     objects = []
     # big objects first: they are the hardest to fit
     for obj in sorted(_sample_objects(rng, num, img_size),
