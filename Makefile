@@ -3,7 +3,7 @@
 #   make test   set up if needed, run the test suite
 PYTHON_ENV ?= .venv
 PY := $(PYTHON_ENV)/bin/python
-DEMO_CONFIG := configs/demo/fcos_r18_fpn_gn-head_1xb8-12e_demo-world.py
+DEMO_CONFIG := configs/demo/fcos_r18_fpn_gn-head_bf16_1xb4-16e_demo-world.py
 DEMO_WORK_DIR := work_dirs/demo
 
 .PHONY: setup demo test test-fast
