@@ -38,7 +38,7 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.))
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True,
          begin=0, end=max_epochs, convert_to_iter_based=True)

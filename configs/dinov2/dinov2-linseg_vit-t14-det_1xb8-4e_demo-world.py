@@ -4,7 +4,8 @@
 # (retinanet_dinov2-t14_simplefpn_1xb8-6e_demo-world.py) trained with box
 # supervision on the demo world's train scenes, extracted into the official
 # layout:
-#   python tools/train.py configs/dinov2/retinanet_dinov2-t14_simplefpn_1xb8-6e_demo-world.py \
+#   python tools/train.py \
+#       configs/dinov2/retinanet_dinov2-t14_simplefpn_1xb8-6e_demo-world.py \
 #       --work-dir work_dirs/retinanet_dinov2-t14_demo
 #   python tools/model_converters/extract_dinov2_backbone.py \
 #       work_dirs/retinanet_dinov2-t14_demo/epoch_6.pth \

@@ -81,6 +81,7 @@ param_scheduler = [
          by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True)
 ]
 optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0., bias_decay_mult=0.,
         custom_keys=dict(pos_embed=dict(decay_mult=0.),
