@@ -9,7 +9,7 @@ similarity-weighted vote of its k nearest training images
 Example::
 
     python tools/analysis_tools/knn_eval.py \
-        configs/dinov2/dinov2-linear_vit-t14-rand_1xb64-8e_demo-world-crops.py
+        configs/dinov2/dinov2-linear_vit-t14-det_1xb64-6e_demo-world-crops.py
     python tools/analysis_tools/knn_eval.py CONFIG --checkpoint CKPT \
         --k 10 20 100 --feature neck --out knn.json
 
