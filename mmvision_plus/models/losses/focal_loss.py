@@ -30,10 +30,12 @@ label, and soft targets (N, K) summing the same term over classes weighted by
 form (log clamped at ``log(finfo.tiny)``).
 
 Implementation: a handful of element-wise ops (one ``sigmoid``, one fused
-``binary_cross_entropy_with_logits``) on a boolean-built one-hot target, about
-2x faster on CPU than mmdet's pure-PyTorch path, which is what mmdet runs
-whenever the input is not on CUDA. Everything is computed in float32 (float64
-for float64 input) with autocast disabled; the result is float32/float64.
+``binary_cross_entropy_with_logits``) on a boolean-built one-hot target,
+1.6-2x faster on CPU (forward + backward, 50k x 80 logits, measured with
+``tools/analysis_tools/benchmark_losses.py``) than mmdet's pure-PyTorch path,
+which is what mmdet runs whenever the input is not on CUDA. Everything is
+computed in float32 (float64 for float64 input) with autocast disabled; the
+result is float32/float64.
 
 Ignore label: rows whose integer label equals ``ignore_index`` contribute
 nothing, and ``'mean'`` without ``avg_factor`` averages over the remaining
