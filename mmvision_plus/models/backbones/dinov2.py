@@ -611,9 +611,27 @@ class DINOv2ViT(BaseModule):
                            x[:, 1:]), dim=1)
         return x, grid
 
-    def _run_blocks(self, x: Tensor, take: Sequence[int]) -> List[Tensor]:
-        """Run the blocks up to the last one in ``take``; return those
-        outputs (B, 1 + R + N, C) in block order."""
+    def _run_blocks(
+            self,
+            x: Tensor,
+            take: Sequence[int],
+            masks: Optional[Tensor] = None
+    ) -> Tuple[List[Tensor], Tuple[int, int]]:
+        """Embed images and run the blocks up to the last one in ``take``.
+
+        Embedding here (not in the callers) lets each block's input be freed
+        as soon as the block has run.
+
+        Args:
+            x: (B, C_in, H, W) images.
+            take: Block indices whose outputs are returned.
+            masks: Optional (B, N) bool patch mask.
+
+        Returns:
+            tuple: the ``take`` outputs (B, 1 + R + N, C) in block order and
+            the patch grid (h, w).
+        """
+        x, grid = self.prepare_tokens_with_masks(x, masks)
         take = set(take)
         outs = []
         use_cp = self.with_cp and self.training and torch.is_grad_enabled()
@@ -624,7 +642,7 @@ class DINOv2ViT(BaseModule):
                 x = blk(x)
             if i in take:
                 outs.append(x)
-        return outs
+        return outs, grid
 
     def forward_features(self,
                          x: Tensor,
@@ -641,8 +659,7 @@ class DINOv2ViT(BaseModule):
             (B, R, C), ``x_norm_patchtokens`` (B, N, C), ``x_prenorm``
             (B, 1 + R + N, C) and ``masks`` as given.
         """
-        x, _ = self.prepare_tokens_with_masks(x, masks)
-        x = self._run_blocks(x, [self.num_layers - 1])[0]
+        x = self._run_blocks(x, [self.num_layers - 1], masks)[0][0]
         x_norm = self.norm(x)
         r = self.num_register_tokens
         return {
@@ -682,8 +699,7 @@ class DINOv2ViT(BaseModule):
             take = list(range(self.num_layers - n, self.num_layers))
         else:
             take = [self._check_block_index(i, 'n') for i in n]
-        tokens, grid = self.prepare_tokens_with_masks(x)
-        outputs = self._run_blocks(tokens, take)
+        outputs, grid = self._run_blocks(x, take)
         if norm:
             outputs = [self.norm(out) for out in outputs]
         class_tokens = [out[:, 0] for out in outputs]
@@ -709,8 +725,7 @@ class DINOv2ViT(BaseModule):
             ``'featmap'``, (B, C) for ``'cls_token'``, (B, 2C) for
             ``'cls_patch_mean'``.
         """
-        tokens, grid = self.prepare_tokens_with_masks(x)
-        outputs = self._run_blocks(tokens, self.out_indices)
+        outputs, grid = self._run_blocks(x, self.out_indices)
         by_block = dict(zip(sorted(set(self.out_indices)), outputs))
         results = []
         for index in self.out_indices:
