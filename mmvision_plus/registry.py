@@ -80,3 +80,23 @@ VISUALIZERS = Registry('visualizer', parent=MMDET_VISUALIZERS, scope=SCOPE,
                        locations=['mmvision_plus.visualization'])
 VISBACKENDS = Registry('vis_backend', parent=MMDET_VISBACKENDS, scope=SCOPE,
                        locations=['mmvision_plus.visualization'])
+
+
+def _expose_to_root_registries() -> None:
+    """Make ``mmvision_plus.Xxx`` resolvable from every OpenMMLab scope.
+
+    mmengine resolves a scope prefix (``type='mmvision_plus.DINOv2ViT'``)
+    only among the *direct* children of its root registries, and ours hang
+    under mmdet's. Listing them there too lets an mmpretrain-scoped config
+    name our modules; the parent (lookup fallback) stays mmdet's.
+    """
+    for registry in (RUNNERS, LOOPS, HOOKS, DATASETS, DATA_SAMPLERS,
+                     TRANSFORMS, MODELS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS,
+                     OPTIMIZERS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS,
+                     PARAM_SCHEDULERS, METRICS, EVALUATOR, TASK_UTILS,
+                     VISUALIZERS, VISBACKENDS):
+        root = registry.parent.parent
+        root._children.setdefault(SCOPE, registry)
+
+
+_expose_to_root_registries()

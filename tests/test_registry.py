@@ -81,3 +81,14 @@ def test_unknown_type_names_the_key():
 def test_register_all_modules_sets_scope():
     mmvision_plus.register_all_modules(init_default_scope=True)
     assert DefaultScope.get_current_instance().scope_name == 'mmvision_plus'
+
+
+def test_our_modules_resolve_from_mmpretrain_scope():
+    from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+    from mmvision_plus.engine import CheckFiniteLossHook
+    from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        assert MMPRETRAIN_HOOKS.get(
+            'mmvision_plus.CheckFiniteLossHook') is CheckFiniteLossHook
+        loss_cls = MMPRETRAIN_MODELS.get('mmvision_plus.FocalLoss')
+        assert loss_cls.__module__.startswith('mmvision_plus.')
