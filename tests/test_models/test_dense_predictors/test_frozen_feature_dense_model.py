@@ -75,7 +75,7 @@ def test_trainable_backbone_gets_gradients():
     data = model.data_preprocessor(_batch(), True)
     loss = model(**data, mode='loss')['loss_seg']
     loss.backward()
-    assert model.backbone.patch_embed.proj.weight.grad is not None
+    assert model.backbone.patch_embed.proj.weight.grad.abs().sum() > 0
 
 
 def test_backbone_without_intermediate_layers():

@@ -60,7 +60,7 @@ def test_unfrozen_bert_trains(tiny_bert_dir):
     assert encoder.bert.training
     ids, mask = _batch()
     encoder(ids, mask).sum().backward()
-    assert encoder.bert.embeddings.word_embeddings.weight.grad is not None
+    assert encoder.bert.embeddings.word_embeddings.weight.grad.abs().sum() > 0
 
 
 def test_arch_builds_without_checkpoint(tmp_path):
@@ -113,7 +113,7 @@ def test_frozen_output_cache(tiny_bert_dir):
                    torch.cat([mask, (more > 0).long()])), atol=1e-6)
     # gradients still reach the LTE layers
     cached(ids, mask).pow(2).mean().backward()
-    assert cached.lte_layers[0].linear1.weight.grad is not None
+    assert cached.lte_layers[0].linear1.weight.grad.abs().sum() > 0
     # loading weights drops the cache
     cached.load_state_dict(plain.state_dict())
     assert len(cached._cache) == 0
