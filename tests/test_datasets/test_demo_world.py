@@ -80,6 +80,73 @@ def test_deterministic_for_a_seed(world, tmp_path):
     assert 'videos/annotations/train.json' in changed
 
 
+# sha256 per top-level entry of the world; see part_digests
+PINNED = [
+    (dict(seed=0, num_train=6, num_val=4, img_size=96, num_identities=5,
+          images_per_identity=(2, 3), pedes_size=(48, 24), num_videos=2,
+          num_val_videos=1, video_frames=(4, 6), captions_per_image=6,
+          crop_size=16),
+     {'DONE':
+        '53da46b7d60c92f73c72af017bd5524ac9444d579ceff53c88912a15a2141e7e',
+      'annotations':
+        '1f715854d856ff3e0e454c8522be1bda000f526397b8f4ed1921b32b19d2fa16',
+      'crops':
+        'a0107fd677f62b3a8eee6f93ef12b0f7946cbde5f1983f298836298da93e16f1',
+      'depth':
+        'ad2f3f368bb779c840c9a8cfa9f01de3af1ea0d3a9c8d056830c0f02a2eac33c',
+      'images':
+        '47daf29b8fafd2921f75d466f5dc4ec0debf08c41555339679e23bba163f9940',
+      'pedes':
+        'b2d7d5b3ef52fc1bf54340ae40fbddcdeca11a2be492b134ee97d76c1d296fd6',
+      'refcoco':
+        '1db191763fba6ab1f2b26c3d98b619a1c5cd0ea5a9fe0a45a669736a43b4f0f1',
+      'videos':
+        'fa9cd1a0dd124a5dca9462e57a911328680b5e8d2f9f4761e78620dde385e498'}),
+    (dict(seed=1, num_train=5, num_val=4, img_size=64, num_identities=6,
+          images_per_identity=(2, 2), pedes_size=(32, 16), num_videos=2,
+          num_val_videos=1, video_frames=(2, 3), captions_per_image=2,
+          crop_size=12, only='pedes,detection'),
+     {'DONE':
+        '4a1eeab7cffadf64faea39ae2f4536780852e0d293a7461ee08dad6c308b3043',
+      'annotations':
+        '0fa4c3aeb4dbcdedd467f1a8087eb28c6d13699243cba63bc59e5058d5e54ff9',
+      'images':
+        '8df9b189a34c64a9eb8f40fc675f036655a99c12f0f9cac16fbf84700be06ce1',
+      'pedes':
+        '40b52e20accff25b57d5824c010bc07ec4dd665371ca8d01bda448012bedca3c'}),
+]
+
+
+def part_digests(root: Path) -> dict:
+    """{top-level entry: sha256 over its files}: for each file under the
+    entry, in order of relative path, the path (utf-8), a zero byte and the
+    sha256 of the file's bytes."""
+    files = sorted((p for p in root.rglob('*') if p.is_file()),
+                   key=lambda p: p.relative_to(root).as_posix())
+    digests = {}
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        digests.setdefault(rel.split('/')[0], hashlib.sha256()).update(
+            rel.encode() + b'\0' + hashlib.sha256(path.read_bytes()).digest())
+    return {name: d.hexdigest() for name, d in digests.items()}
+
+
+@pytest.mark.parametrize('kwargs,expected', PINNED,
+                         ids=['all-parts', 'pedes-detection'])
+def test_output_is_pinned(kwargs, expected, tmp_path):
+    """The same arguments give the same bytes under the same format version.
+
+    The digests were recorded with the generator as it stood before it
+    became a package (commit c1e2d0b). A change that alters them is a new
+    format version: raise it in ``demo_world/versions.py`` and record the
+    new digests here. (PNG and JPEG bytes also depend on the zlib and
+    libjpeg inside Pillow: the pins hold for the pinned requirements.)
+    """
+    assert demo_world.FORMAT_VERSION == 4, 'format changed: update the pins'
+    out = generate_demo_world(tmp_path / 'w', **kwargs)
+    assert part_digests(out) == expected
+
+
 def test_only_parts_match_the_full_world(world, tmp_path):
     part = generate_demo_world(tmp_path / 'part', seed=0,
                                only='pedes,detection', **TINY)
