@@ -8,6 +8,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +24,10 @@ from mmvision_plus.datasets.demo_world import (COLOURS, SHAPE_CLASSES,
                                                ensure_demo_world,
                                                generate_demo_world,
                                                read_marker)
+from mmvision_plus.datasets.demo_world import generation, storage
+from mmvision_plus.datasets.demo_world.identities import \
+    sample_identity_attributes
+from mmvision_plus.datasets.demo_world.language import identity_captions
 from mmvision_plus.utils import register_all_modules
 
 register_all_modules()
@@ -344,7 +349,7 @@ def test_pedes_layout_splits_and_loader(world):
 
 
 def test_identities_need_attribute_combinations():
-    identities = demo_world._identity_attributes(0, 100)
+    identities = sample_identity_attributes(0, 100)
     tuples = {tuple(sorted(a.items())) for a in identities}
     assert len(tuples) == 100
     for key in ('shape', 'colour', 'colour2', 'pattern', 'size'):
@@ -354,7 +359,7 @@ def test_identities_need_attribute_combinations():
     # descriptions carry every identity attribute
     attrs = identities[0]
     rng = np.random.default_rng(0)
-    for caption in demo_world._identity_captions(
+    for caption in identity_captions(
             attrs, dict(angle=0.0, background='light striped'), rng):
         for key in ('shape', 'colour', 'size'):
             assert attrs[key] in caption
@@ -446,7 +451,7 @@ def test_failed_generation_leaves_nothing(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError('disk full')
 
-    monkeypatch.setattr(demo_world, '_write_videos', boom)
+    monkeypatch.setattr(generation, 'write_videos', boom)
     with pytest.raises(RuntimeError, match='disk full'):
         generate_demo_world(tmp_path / 'w', **TINY)
     assert list(tmp_path.iterdir()) == []
@@ -456,10 +461,11 @@ def test_killed_generation_keeps_no_complete_looking_world(tmp_path):
     out = tmp_path / 'w'
     previous = generate_demo_world(out, seed=5, **TINY)
     before = digest_tree(previous)
-    # load the module file alone: the subprocess starts in a second
+    # load the package alone: the subprocess starts in a second
     code = ('import importlib.util as u, sys; '
             's = u.spec_from_file_location("dw", sys.argv[2]); '
-            'm = u.module_from_spec(s); s.loader.exec_module(m); '
+            'm = u.module_from_spec(s); sys.modules["dw"] = m; '
+            's.loader.exec_module(m); '
             'm.generate_demo_world(sys.argv[1], seed=6, num_train=400)')
     proc = subprocess.Popen(
         [sys.executable, '-c', code, str(out), demo_world.__file__])
@@ -480,6 +486,48 @@ def test_killed_generation_keeps_no_complete_looking_world(tmp_path):
     ensure_demo_world(out, seed=7, **TINY)
     assert read_marker(out)['args']['seed'] == 7
     assert sorted(p.name for p in tmp_path.iterdir()) == ['w']
+
+
+def test_ensure_regenerates_another_format_version(tmp_path):
+    out = tmp_path / 'w'
+    ensure_demo_world(out, seed=0, only='pedes', **TINY)
+    marker = read_marker(out)
+    assert marker['format_version'] == demo_world.FORMAT_VERSION
+    marker['format_version'] -= 1
+    (out / 'DONE').write_text(json.dumps(marker))
+    ensure_demo_world(out, seed=0, only='pedes', **TINY)
+    assert read_marker(out)['format_version'] == demo_world.FORMAT_VERSION
+
+
+def test_file_writes_are_atomic(tmp_path):
+    path = tmp_path / 'sub' / 'a.json'
+    storage.dump_json({'ok': 1}, path)
+    # json.dump writes the first items before it meets the bad one
+    with pytest.raises(TypeError):
+        storage.dump_json({'ok': 2, 'bad': object()}, path)
+    assert json.loads(path.read_text()) == {'ok': 1}
+    png = tmp_path / 'sub' / 'b.png'
+    with pytest.raises(TypeError):
+        storage.save_png(np.zeros((4, 4, 3), np.complex64), png)
+    assert sorted(p.name for p in path.parent.iterdir()) == ['a.json']
+
+
+def test_importing_datasets_leaves_the_demo_world_unloaded(subprocess_env):
+    code = textwrap.dedent('''
+        import json, sys
+        import mmvision_plus.datasets
+        loaded = [m for m in sys.modules
+                  if m.startswith('mmvision_plus.datasets.demo_world')]
+        from mmvision_plus.datasets import (demo_world, ensure_demo_world,
+                                            generate_demo_world)
+        print(json.dumps(dict(loaded=loaded, same=[
+            generate_demo_world is demo_world.generate_demo_world,
+            ensure_demo_world is demo_world.ensure_demo_world])))
+    ''')
+    out = subprocess.run([sys.executable, '-c', code], env=subprocess_env,
+                         capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result == dict(loaded=[], same=[True, True])
 
 
 def test_ensure_reuses_a_matching_world(tmp_path):
