@@ -89,21 +89,15 @@ def _plain_data_builtins() -> List[Any]:
     return [bytes]
 
 
-_ENABLED = False
-
-
 def enable_safe_checkpoint_loading() -> None:
     """Patch :class:`HistoryBuffer` pickling and allow-list its data types.
 
-    Idempotent; called when :mod:`mmvision_plus` is imported.
+    Idempotent (torch keeps the allow-list as a set); called when
+    :mod:`mmvision_plus` is imported.
     """
-    global _ENABLED
-    if _ENABLED:
-        return
     HistoryBuffer.__getstate__ = _history_buffer_getstate
     HistoryBuffer.__setstate__ = _history_buffer_setstate
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals([HistoryBuffer] +
                                              _numpy_safe_globals() +
                                              _plain_data_builtins())
-    _ENABLED = True

@@ -225,20 +225,13 @@ def load_from_local(filename: str,
         raise CheckpointLoadError(filename, reason) from None
 
 
-_ENABLED = False
-
-
 def enable_checkpoint_load_errors() -> None:
     """Register :func:`load_from_local` for local paths in mmengine.
 
     Idempotent; called when :mod:`mmvision_plus` is imported.
     """
-    global _ENABLED
-    if _ENABLED:
-        return
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
-    _ENABLED = True
 
 
 __all__ = [

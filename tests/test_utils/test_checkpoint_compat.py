@@ -182,7 +182,10 @@ def test_runner_checkpoint_round_trips_every_entry(tmp_path):
         def before_train(self, runner):  # after resuming
             resumed_hub.update(runner.message_hub.state_dict())
 
-    cfg = Config(toy_runner.toy_config(work_dir, 2))
+    # A name of its own: Runners of one name built within one second
+    # share a MessageHub instance.
+    cfg = Config(
+        toy_runner.toy_config(str(tmp_path / 'round_trip_resumed'), 2))
     cfg.resume, cfg.load_from = True, path
     resumed = Runner.from_cfg(cfg)
     resumed.register_hook(CaptureHub())
