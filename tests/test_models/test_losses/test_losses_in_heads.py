@@ -1,4 +1,5 @@
-"""SIoULoss and FocalLoss inside real mmdet detectors, a few train steps."""
+"""PaperSIoULoss and ExtendedFocalLoss inside real mmdet detectors, a few
+train steps."""
 import copy
 import os.path as osp
 
@@ -11,7 +12,7 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 import mmvision_plus
-from mmvision_plus.models.losses import FocalLoss, SIoULoss
+from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 from mmvision_plus.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -63,8 +64,10 @@ FCOS = dict(
         norm_on_bbox=True,
         centerness_on_reg=True,
         loss_cls=dict(
-            type='FocalLoss', use_sigmoid=True, alpha=[0.2, 0.3, 0.4]),
-        loss_bbox=dict(type='SIoULoss', loss_weight=2.0),
+            type='ExtendedFocalLoss',
+            use_sigmoid=True,
+            alpha=[0.2, 0.3, 0.4]),
+        loss_bbox=dict(type='PaperSIoULoss', loss_weight=2.0),
         loss_centerness=dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     test_cfg=TEST_CFG)
@@ -87,8 +90,9 @@ RETINANET.merge_from_dict(dict(model=dict(
         reg_decoded_bbox=True,  # IoU-type losses need decoded boxes
         loss_cls=dict(
             _delete_=True,
-            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25),
-        loss_bbox=dict(_delete_=True, type='SIoULoss', loss_weight=2.0)),
+            type='ExtendedFocalLoss', use_sigmoid=True, gamma=2.0,
+            alpha=0.25),
+        loss_bbox=dict(_delete_=True, type='PaperSIoULoss', loss_weight=2.0)),
     test_cfg=dict(_delete_=True, **TEST_CFG))))
 RETINANET = RETINANET.model.to_dict()
 
@@ -119,8 +123,8 @@ def test_train_steps_in_mmdet_detectors(cfg):
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         model = MODELS.build(ConfigDict(copy.deepcopy(cfg)))
     head = model.bbox_head
-    assert type(head.loss_cls) is FocalLoss
-    assert type(head.loss_bbox) is SIoULoss
+    assert type(head.loss_cls) is ExtendedFocalLoss
+    assert type(head.loss_bbox) is PaperSIoULoss
     optim = build_optim_wrapper(
         model, dict(optimizer=dict(type='AdamW', lr=1e-3)))
     before = [p.detach().clone() for p in model.parameters()]
@@ -147,7 +151,9 @@ def test_softmax_focal_in_retinanet():
     """``use_sigmoid=False`` makes the head add a background class."""
     cfg = copy.deepcopy(RETINANET)
     cfg['bbox_head']['loss_cls'] = dict(
-        type='FocalLoss', use_sigmoid=False, alpha=[0.5] * NUM_CLASSES + [0.1])
+        type='ExtendedFocalLoss',
+        use_sigmoid=False,
+        alpha=[0.5] * NUM_CLASSES + [0.1])
     mmvision_plus.register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         model = MODELS.build(ConfigDict(cfg))
