@@ -10,7 +10,8 @@ img_scale = (160, 160)
 
 
 def _at_demo_scale(pipeline):
-    return [dict(t, scale=img_scale) if t.type == 'Resize' else t
+    """``pipeline`` with its ``Resize`` to ``img_scale``."""
+    return [dict(t, scale=img_scale) if t['type'] == 'Resize' else t
             for t in pipeline]
 
 
