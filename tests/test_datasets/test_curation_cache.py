@@ -139,6 +139,16 @@ def test_damaged_shard_is_named(tmp_path):
                      progress=False)
 
 
+def test_shards_without_metadata_are_refused(tmp_path):
+    embed_images(PATHS, CountingEmbedder(), str(tmp_path), shard_size=5,
+                 progress=False)
+    os.remove(tmp_path / 'meta.json')
+    with pytest.raises(EmbeddingCacheError, match='holds shards '
+                       r'\(shard_00000.npy, ...\) but no meta.json'):
+        embed_images(PATHS, CountingEmbedder(), str(tmp_path), shard_size=5,
+                     progress=False)
+
+
 def test_missing_shards_listing(tmp_path):
     cache = EmbeddingCache(str(tmp_path), PATHS, dict(model='m'),
                            shard_size=10)

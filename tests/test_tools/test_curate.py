@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmvision_plus.datasets.curation import UnreadableImageError
 from tests.conftest import REPO_ROOT
 from tests.test_datasets.test_curation_images import (make_curation_images,
                                                       make_tiny_vit_checkpoint)
@@ -138,7 +139,8 @@ def test_cli_skip_unreadable(tmp_path, world):
     args = _selection_args(world, tmp_path / 'out') + _arch_args(world)
     args[args.index('--pool') + 1] = str(pool_list)
     args += ['--pool-root', osp.join(world['images'], 'pool')]
-    with pytest.raises(Exception, match='not_there.png: cannot read image'):
+    with pytest.raises(UnreadableImageError,
+                       match='not_there.png: cannot read image'):
         curate.main(args)
     assert curate.main(args + ['--skip-unreadable']) == 0
     report = json.loads((tmp_path / 'out' / 'report.json').read_text())
@@ -150,6 +152,8 @@ def test_cli_skip_unreadable(tmp_path, world):
     (['--out-dir', 'x'], '--curated and --pool are required'),
     (['--out-dir', 'x', '--curated', 'a', '--pool', 'b', '--arch', 'small'],
      'give --checkpoint and exactly one of --arch and --config'),
+    (['--out-dir', 'x', '--synthetic', '10', '--pool', 'b'],
+     '--synthetic replaces --curated, --pool and --eval'),
 ])
 def test_cli_argument_errors(args, message, capsys):
     with pytest.raises(SystemExit):

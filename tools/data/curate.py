@@ -103,7 +103,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     sel.add_argument('--include-curated', action='store_true',
                      help='list the curated images too')
     args = parser.parse_args(argv)
-    if args.synthetic is None:
+    if args.synthetic is not None:
+        if args.curated or args.pool or args.eval:
+            parser.error('--synthetic replaces --curated, --pool and --eval')
+    else:
         if not (args.curated and args.pool):
             parser.error('--curated and --pool are required (or '
                          '--synthetic N)')

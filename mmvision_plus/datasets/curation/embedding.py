@@ -238,6 +238,7 @@ class ImageEmbedder:
             self._feature_dim = self._features(blank).shape[1]
         return self._feature_dim
 
+
 def file_sha256(path: str) -> str:
     """Hex SHA-256 of a file's content (read in 1 MiB blocks)."""
     digest = hashlib.sha256()

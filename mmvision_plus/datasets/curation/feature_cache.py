@@ -88,6 +88,13 @@ class EmbeddingCache:
         if osp.exists(meta_file):
             self._check_meta(meta_file)
         else:
+            orphans = sorted(n for n in os.listdir(cache_dir)
+                             if n.startswith('shard_'))
+            if orphans:
+                raise EmbeddingCacheError(
+                    f'embedding cache {cache_dir} holds shards ({orphans[0]}'
+                    f', ...) but no {META}: their embedder is unknown; '
+                    'delete that folder or choose another cache folder')
             # The index first: a cache with meta.json always has its index.
             write_text_atomic(osp.join(cache_dir, INDEX),
                               ''.join(p + '\n' for p in self.paths))

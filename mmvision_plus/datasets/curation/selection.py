@@ -43,8 +43,6 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-RULES = ('knn', 'cluster')
-
 
 @dataclass
 class CurationParams:
