@@ -1,7 +1,7 @@
 from .dense import LoadDepthMap, PackDenseInputs, RasterizeCocoSemSeg
-from .loading import LoadImageFromFile
+from .loading import StrictLoadImageFromFile
 from .text import PackTextImageInputs, TokenizeText
 
 __all__: list = ['PackTextImageInputs', 'TokenizeText']
 __all__ += ['LoadDepthMap', 'PackDenseInputs', 'RasterizeCocoSemSeg']
-__all__ += ['LoadImageFromFile']
+__all__ += ['StrictLoadImageFromFile']
