@@ -74,10 +74,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='table columns, [SECTION:]KEY[@STEP] (default: '
                         'the test metrics of the first record)')
     parser.add_argument('--digits', type=int, default=3)
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        metavar='KEY=VALUE',
-                        help='overrides for every run; {seed} becomes the '
-                        'seed')
+    parser.add_argument('--cfg-options', nargs='+', action='extend',
+                        default=[], metavar='KEY=VALUE',
+                        help='overrides for every run (may be given more '
+                        'than once); {seed} becomes the seed')
     parser.add_argument('--knn', type=int, nargs='+', metavar='K',
                         help='also run knn_eval.py --k K... on the trained '
                         'checkpoint (record section "knn")')
@@ -211,6 +211,11 @@ def regenerated(path: str, draw_curves: bool,
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
+    if not (args.configs or args.update_readme or args.update_metafile
+            or args.check):
+        raise SystemExit('[run_table] nothing to do: give CONFIGs (before '
+                         'options that take lists), --update-readme, '
+                         '--update-metafile or --check')
     if not args.table_only:
         for config in args.configs:
             if not osp.isfile(config):
