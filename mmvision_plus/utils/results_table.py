@@ -266,16 +266,21 @@ def _notes(rows: Sequence[Row], seeds: Sequence[int],
         lines.append('Mean ± sample standard deviation (n - 1 in the '
                      'denominator) over the n seeds of each row, from the '
                      f'results records in {where}.')
-    missing = [row for row in rows if not row.records]
+    missing = list(dict.fromkeys(row.config for row in rows
+                                 if not row.records))
     if missing:
-        names = ', '.join(f'`{row.config}`' for row in missing)
+        names = ', '.join(f'`{config}`' for config in missing)
         seed_list = ', '.join(str(s) for s in seeds)
         lines.append(f'No complete record yet (seeds {seed_list}) for '
                      f'{names}.')
-    incomplete = [row for row in rows if row.incomplete_seeds]
-    for row in incomplete:
-        seed_list = ', '.join(str(s) for s in row.incomplete_seeds)
-        lines.append(f'Incomplete records (left out) of `{row.config}`: '
+    incomplete: Dict[str, set] = {}
+    for row in rows:
+        if row.incomplete_seeds:
+            incomplete.setdefault(row.config, set()).update(
+                row.incomplete_seeds)
+    for config, seeds_left_out in incomplete.items():
+        seed_list = ', '.join(str(s) for s in sorted(seeds_left_out))
+        lines.append(f'Incomplete records (left out) of `{config}`: '
                      f'seeds {seed_list}.')
     return lines
 
