@@ -4,7 +4,6 @@ import hashlib
 import json
 import os
 import os.path as osp
-import sys
 
 import pytest
 import torch
@@ -18,18 +17,9 @@ from mmvision_plus.utils.results_record import (RECORD_FORMAT_VERSION,
                                                 config_key,
                                                 demo_world_facts,
                                                 load_record, save_record)
+from tests.test_tools.test_checkpoint_reliability import \
+    _run_tool_main as run_tool
 from tests.test_utils import toy_runner
-
-
-def run_tool(tool, argv, monkeypatch):
-    """Run ``tools/<tool>.py`` with ``argv`` in this process."""
-    if tool == 'train':
-        from tools.train import main
-    else:
-        from tools.test import main
-    monkeypatch.setattr(sys, 'argv', [f'tools/{tool}.py', *argv])
-    monkeypatch.delenv('LOCAL_RANK', raising=False)
-    main()
 
 
 @pytest.fixture
