@@ -1,5 +1,6 @@
 """ResultRecordHook through tools/train.py and tools/test.py ``--record``
 (toy Runner, in this process), and the record helpers it uses."""
+import copy
 import hashlib
 import json
 import os
@@ -8,7 +9,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.hooks import Hook
-from mmengine.registry import HOOKS
+from mmengine.registry import HOOKS, DefaultScope
 
 from mmvision_plus.datasets.demo_world import FORMAT_VERSION
 from mmvision_plus.engine.hooks import result_record_hook
@@ -20,6 +21,15 @@ from mmvision_plus.utils.results_record import (RECORD_FORMAT_VERSION,
 from tests.test_tools.test_checkpoint_reliability import \
     _run_tool_main as run_tool
 from tests.test_utils import toy_runner
+
+
+@pytest.fixture(autouse=True)
+def keep_default_scope():
+    """The toy Runner's scope ('mmengine') must not outlive the test: later
+    tests build our modules by name from the current default scope."""
+    saved = copy.copy(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
 
 
 @pytest.fixture
