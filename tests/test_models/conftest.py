@@ -4,7 +4,13 @@ import pytest
 
 @pytest.fixture(scope='session')
 def tiny_bert_dir(tmp_path_factory):
-    """A 2-layer, 32-d random BERT saved with ``save_pretrained``."""
+    """A 2-layer, 32-d random BERT saved with ``save_pretrained``.
+
+    Seeded inside a forked RNG: the weights do not depend on which tests ran
+    before (the MDRL training test's loss curve depends on them), and the
+    global RNG of later tests is untouched.
+    """
+    import torch
     from transformers import BertConfig, BertModel
     config = BertConfig(
         vocab_size=64,
@@ -14,5 +20,8 @@ def tiny_bert_dir(tmp_path_factory):
         intermediate_size=64,
         max_position_embeddings=32)
     out = tmp_path_factory.mktemp('tiny_bert')
-    BertModel(config, add_pooling_layer=False).save_pretrained(str(out))
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        model = BertModel(config, add_pooling_layer=False)
+    model.save_pretrained(str(out))
     return str(out)

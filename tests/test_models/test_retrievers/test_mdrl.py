@@ -141,7 +141,7 @@ def test_bert_frozen_inside_mdrl_and_training_steps(tiny_bert_dir):
         assert all(p.grad is None
                    for p in model.text_encoder.bert.parameters())
         assert model.cim.cls_token.grad is not None
-        assert model.visual_dll.local_layer.linear1.weight.grad is not None
+        assert model.visual_dll.local_layer.mlp.fc1.weight.grad is not None
         optimizer.step()
         history.append(total.item())
     assert history[-1] < 0.8 * history[0]
