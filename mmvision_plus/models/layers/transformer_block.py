@@ -117,14 +117,14 @@ class TransformerBlock(BaseModule):
                 x: Tensor,
                 attn_mask: Optional[Tensor] = None,
                 key_padding_mask: Optional[Tensor] = None) -> Tensor:
-        """Run the block.
+        """Run the block on (B, N, C) tokens.
 
-        Args:
-            x: Tokens (B, N, C).
-            attn_mask: Bool (True = may attend) or additive float mask
-                broadcastable to (B, heads, N, N), e.g. a causal (N, N) one.
-            key_padding_mask: (B, N) bool, True for padding keys (never
-                attended; their own outputs are computed but meaningless).
+        The masks go to the attention unchanged (see
+        :meth:`MultiheadSelfAttention.forward`): ``attn_mask`` bool (True =
+        may attend) or additive, broadcastable to (B, heads, N, N), e.g. a
+        causal (N, N) one; ``key_padding_mask`` (B, N) bool, True for padding
+        keys (never attended; their own outputs are computed but
+        meaningless).
 
         Returns:
             Tensor: (B, N, C).
