@@ -18,7 +18,8 @@ def test_mlp_formula_and_activation_config():
     mlp = _random_(Mlp(8, 20))
     x = torch.randn(3, 5, 8, dtype=torch.float64)
     hidden = F.gelu(x @ mlp.fc1.weight.T + mlp.fc1.bias)
-    torch.testing.assert_close(mlp(x), hidden @ mlp.fc2.weight.T + mlp.fc2.bias)
+    torch.testing.assert_close(mlp(x),
+                               hidden @ mlp.fc2.weight.T + mlp.fc2.bias)
     relu = _random_(Mlp(8, 20, act_cfg=dict(type='ReLU'), bias=False))
     assert relu.fc1.bias is None and relu.fc2.bias is None
     torch.testing.assert_close(
