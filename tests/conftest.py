@@ -1,7 +1,9 @@
 """Shared fixtures: a tiny demo world generated once per session."""
+import contextlib
 import os
 import os.path as osp
 import sys
+from typing import Iterator
 
 import pytest
 
@@ -31,3 +33,30 @@ def subprocess_env():
     env['PYTHONPATH'] = REPO_ROOT + os.pathsep + env.get('PYTHONPATH', '')
     env.setdefault('OMP_NUM_THREADS', '1')
     return env
+
+
+@contextlib.contextmanager
+def default_scope_restored() -> Iterator[None]:
+    """Undo the ``DefaultScope`` instances created inside the block.
+
+    A Runner built in-process sets mmengine's global ``DefaultScope`` (to
+    ``mmengine`` for configs without ``default_scope``) and leaves it set,
+    so without this later registry look-ups depend on test order.
+    """
+    from mmengine.registry import DefaultScope
+    instances = DefaultScope._instance_dict
+    names_before = list(instances)
+    try:
+        yield
+    finally:
+        for name in [name for name in instances if name not in names_before]:
+            del instances[name]
+        if names_before:
+            instances.move_to_end(names_before[-1])
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """Every test ends with the default scope it started with."""
+    with default_scope_restored():
+        yield

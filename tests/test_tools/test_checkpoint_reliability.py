@@ -26,13 +26,16 @@ from tests.test_utils.bad_checkpoints import (EXPECTED_REASONS,
                                               assert_clear_error,
                                               write_bad_checkpoints)
 
+from tests.conftest import default_scope_restored  # noqa: E402
+
 SIGKILL_MODULE = 'tests.test_utils.sigkill_while_writing'
 
 
 @pytest.fixture(scope='module')
 def bad_checkpoints(tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('real') / 'toy')
-    Runner.from_cfg(Config(toy_runner.toy_config(work_dir, 1))).train()
+    with default_scope_restored():
+        Runner.from_cfg(Config(toy_runner.toy_config(work_dir, 1))).train()
     return write_bad_checkpoints(str(tmp_path_factory.mktemp('bad')),
                                  osp.join(work_dir, 'epoch_1.pth'))
 

@@ -18,6 +18,7 @@ from tests.test_utils.bad_checkpoints import (EXPECTED_REASONS,
                                               _RunsShellCommand,
                                               assert_clear_error,
                                               write_bad_checkpoints)
+from tests.conftest import default_scope_restored
 from tests.test_utils.toy_runner import toy_config
 
 
@@ -25,7 +26,8 @@ from tests.test_utils.toy_runner import toy_config
 def real_checkpoint(tmp_path_factory):
     """A Runner checkpoint of the toy model after one epoch."""
     work_dir = str(tmp_path_factory.mktemp('real') / 'toy')
-    Runner.from_cfg(Config(toy_config(work_dir, 1))).train()
+    with default_scope_restored():
+        Runner.from_cfg(Config(toy_config(work_dir, 1))).train()
     return osp.join(work_dir, 'epoch_1.pth')
 
 
