@@ -126,8 +126,9 @@ def _check_annotation(i: int, ann: Any, images: Dict[int, dict],
         raise fail('id', f'duplicates an earlier annotation id {ann["id"]}')
     seen.add(ann['id'])
     if ann['image_id'] not in images:
-        raise fail('image_id', f'refers to image {short_repr(ann["image_id"])}, '
-                   "which is not in 'images'")
+        raise fail('image_id', 'refers to image '
+                   f'{short_repr(ann["image_id"])}, which is not in '
+                   "'images'")
     if ann['category_id'] not in categories:
         raise fail('category_id', 'refers to category '
                    f'{short_repr(ann["category_id"])}, which is not in '
@@ -142,7 +143,8 @@ def _check_annotation(i: int, ann: Any, images: Dict[int, dict],
                    f'{short_repr(ann["area"])}')
     if ann.get('iscrowd', 0) not in (0, 1) or isinstance(
             ann.get('iscrowd'), bool):
-        raise fail('iscrowd', f'must be 0 or 1, got {short_repr(ann["iscrowd"])}')
+        raise fail('iscrowd',
+                   f'must be 0 or 1, got {short_repr(ann["iscrowd"])}')
     if 'segmentation' in ann:
         seg = ann['segmentation']
         if isinstance(seg, list):
