@@ -22,17 +22,13 @@ from mmdet.datasets import CocoDataset
 from mmdet.datasets.api_wrappers import COCO
 
 from mmvision_plus.registry import DATASETS
+from .annotation_records import locate_record, short_repr
 
 REQUIRED_KEYS = ('images', 'annotations', 'categories')
 
 
 class CocoFormatError(ValueError):
     """A COCO annotation file that does not follow the format."""
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _is_int(value: Any) -> bool:
@@ -87,12 +83,8 @@ def _index(records: Any, section: str, source: str) -> Dict[int, dict]:
               'categories': ('id', 'name')}[section]
     index: Dict[int, dict] = {}
     for i, rec in enumerate(records):
-        where = f'{source}: {section}[{i}]'
-        if not isinstance(rec, dict):
-            raise CocoFormatError(f'{where}: must be an object, got '
-                                  f'{_short(rec)}')
-        if 'id' in rec:
-            where += f' (id={_short(rec["id"])})'
+        where = locate_record(rec, f'{source}: {section}[{i}]',
+                              CocoFormatError)
         for field in fields:
             if field not in rec:
                 raise CocoFormatError(f"{where}: missing field '{field}'")
@@ -104,13 +96,13 @@ def _index(records: Any, section: str, source: str) -> Dict[int, dict]:
         if not isinstance(rec[name_field], str) or not rec[name_field]:
             raise CocoFormatError(f"{where}: field '{name_field}' must be a "
                                   'non-empty string, got '
-                                  f'{_short(rec[name_field])}')
+                                  f'{short_repr(rec[name_field])}')
         if section == 'images':
             for field in ('width', 'height'):
                 if not _is_int(rec[field]) or rec[field] <= 0:
                     raise CocoFormatError(
                         f"{where}: field '{field}' must be a positive "
-                        f'integer, got {_short(rec[field])}')
+                        f'integer, got {short_repr(rec[field])}')
         index[rec['id']] = rec
     return index
 
@@ -119,12 +111,8 @@ def _check_annotation(i: int, ann: Any, images: Dict[int, dict],
                       categories: Dict[int, dict], seen: set,
                       source: str) -> None:
     """Check one record of ``annotations``."""
-    where = f'{source}: annotations[{i}]'
-    if not isinstance(ann, dict):
-        raise CocoFormatError(f'{where}: must be an object, got '
-                              f'{_short(ann)}')
-    if 'id' in ann:
-        where += f' (id={_short(ann["id"])})'
+    where = locate_record(ann, f'{source}: annotations[{i}]',
+                          CocoFormatError)
 
     def fail(field: str, message: str) -> CocoFormatError:
         return CocoFormatError(f"{where}: field '{field}' {message}")
@@ -133,28 +121,30 @@ def _check_annotation(i: int, ann: Any, images: Dict[int, dict],
         if field not in ann:
             raise fail(field, 'is missing')
     if not _is_int(ann['id']):
-        raise fail('id', f'must be an integer, got {_short(ann["id"])}')
+        raise fail('id', f'must be an integer, got {short_repr(ann["id"])}')
     if ann['id'] in seen:
         raise fail('id', f'duplicates an earlier annotation id {ann["id"]}')
     seen.add(ann['id'])
     if ann['image_id'] not in images:
-        raise fail('image_id', f'refers to image {_short(ann["image_id"])}, '
-                   "which is not in 'images'")
+        raise fail('image_id', 'refers to image '
+                   f'{short_repr(ann["image_id"])}, which is not in '
+                   "'images'")
     if ann['category_id'] not in categories:
         raise fail('category_id', 'refers to category '
-                   f'{_short(ann["category_id"])}, which is not in '
+                   f'{short_repr(ann["category_id"])}, which is not in '
                    "'categories'")
     bbox = ann['bbox']
     if (not isinstance(bbox, list) or len(bbox) != 4
             or not all(map(_is_finite, bbox)) or bbox[2] < 0 or bbox[3] < 0):
         raise fail('bbox', 'must be 4 finite numbers [x, y, w, h] with '
-                   f'w, h >= 0, got {_short(bbox)}')
+                   f'w, h >= 0, got {short_repr(bbox)}')
     if not _is_finite(ann['area']) or ann['area'] < 0:
         raise fail('area', 'must be a finite number >= 0, got '
-                   f'{_short(ann["area"])}')
+                   f'{short_repr(ann["area"])}')
     if ann.get('iscrowd', 0) not in (0, 1) or isinstance(
             ann.get('iscrowd'), bool):
-        raise fail('iscrowd', f'must be 0 or 1, got {_short(ann["iscrowd"])}')
+        raise fail('iscrowd',
+                   f'must be 0 or 1, got {short_repr(ann["iscrowd"])}')
     if 'segmentation' in ann:
         seg = ann['segmentation']
         if isinstance(seg, list):

@@ -16,6 +16,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.fileio import exists, load
 
 from mmvision_plus.registry import DATASETS
+from .annotation_records import locate_record
 
 SPLITS = ('train', 'val', 'test')
 
@@ -105,12 +106,7 @@ class PEDESDataset(BaseDataset):
         Raises:
             ValueError: Naming the file, record index and id of a bad record.
         """
-        where = f'{self.ann_file}: record {index}'
-        if not isinstance(record, dict):
-            raise ValueError(f'{where}: expected a dict, got '
-                             f'{type(record).__name__}')
-        if 'id' in record:
-            where += f' (id={record["id"]!r})'
+        where = locate_record(record, f'{self.ann_file}: record {index}')
         missing = [key for key in self.required_fields if key not in record]
         if missing:
             raise ValueError(f'{where}: missing field(s) {missing}')

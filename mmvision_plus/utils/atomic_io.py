@@ -10,8 +10,10 @@ an empty ``last_checkpoint``) that ``--resume`` then trips over.
 directory and renames it over the destination (:func:`os.replace`, atomic
 on POSIX and Windows within one file system) only once everything is
 written and flushed: a reader sees the old file or the new one, never a
-part. On failure the temporary file is removed (a SIGKILL can leave one
-behind, named ``.<name>.<random>.tmp``; never a truncated ``<name>``).
+part. On failure the temporary file is removed. A SIGKILL can leave one
+behind (never a truncated ``<name>``), named ``.<name>.<random>.tmp-<pid>``
+after the writing process: :func:`remove_stale_temporaries` deletes those
+whose process is gone, and keeps those of live writers.
 
 :func:`enable_atomic_checkpoint_saving` applies it where every checkpoint
 write happens, in the least invasive way we found: mmengine's functions are
@@ -26,33 +28,46 @@ would only cover configs that name it.
 """
 import builtins
 import contextlib
+import fnmatch
 import os
 import os.path as osp
 import secrets
 import shutil
-from typing import IO, Any, Iterator, Union
+from typing import IO, Any, Iterator, Optional, Sequence, Union
 
 from mmengine.fileio.backends import local_backend
 from mmengine.hooks import checkpoint_hook
 
 PathLike = Union[str, 'os.PathLike[str]']
 
+#: Marks a temporary file (or folder) ``...<TEMPORARY_MARK><pid>``.
+TEMPORARY_MARK = '.tmp-'
+
 
 @contextlib.contextmanager
 def atomic_write(path: PathLike,
                  mode: str = 'wb',
+                 sync: bool = True,
                  **open_kwargs: Any) -> Iterator[IO]:
     """Open ``path`` for writing so that it is replaced all at once.
 
-    The yielded file is a temporary file next to ``path``; when the block
-    ends without error it is flushed, synced to disk and renamed over
-    ``path``. A symlink at ``path`` keeps pointing at the replaced file.
-    An existing destination that is not a regular file (``/dev/null``, a
-    FIFO) cannot be replaced and is written in place.
+    The yielded file is a temporary file next to ``path``,
+    ``.<name>.<random>.tmp-<pid>``; when the block ends without error it is
+    flushed, synced to disk (``sync``) and renamed over ``path``. A symlink
+    at ``path`` keeps pointing at the replaced file. An existing destination
+    that is not a regular file (``/dev/null``, a FIFO) cannot be replaced
+    and is written in place.
+
+    ``sync=False`` skips the ``fsync``: the rename still makes the file
+    appear whole to every reader, but after a power loss (not a killed
+    process) it may be empty. That suits files inside a folder that is
+    itself staged and renamed into place once complete (the demo world's
+    thousands of images), where a sync per file only costs time.
 
     Args:
         path (str | os.PathLike): The destination file.
         mode (str): ``'w'``, ``'wt'`` or ``'wb'``.
+        sync (bool): ``fsync`` the file before the rename. Defaults to True.
         **open_kwargs: Passed to :func:`open` (``encoding``, ...).
 
     Yields:
@@ -67,14 +82,17 @@ def atomic_write(path: PathLike,
             yield file
         return
     directory, name = osp.split(target)
-    temporary = osp.join(directory, f'.{name}.{secrets.token_hex(4)}.tmp')
+    temporary = osp.join(
+        directory,
+        f'.{name}.{secrets.token_hex(4)}{TEMPORARY_MARK}{os.getpid()}')
     try:
         # 'x': a new file, created with the usual permissions (umask).
         with builtins.open(temporary, mode.replace('w', 'x'),
                            **open_kwargs) as file:
             yield file
             file.flush()
-            os.fsync(file.fileno())
+            if sync:
+                os.fsync(file.fileno())
         if osp.exists(target):
             shutil.copymode(target, temporary)
         os.replace(temporary, target)
@@ -82,6 +100,59 @@ def atomic_write(path: PathLike,
         with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
         raise
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (also one of another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def temporary_owner(name: str) -> Optional[int]:
+    """The pid a temporary's name ends with (``...-<pid>``), or None."""
+    pid = name.rpartition('-')[2]
+    return int(pid) if pid.isdigit() else None
+
+
+def remove_stale_temporaries(
+        directory: PathLike,
+        patterns: Sequence[str] = (f'.*{TEMPORARY_MARK}*', )) -> int:
+    """Delete the temporaries that killed processes left in ``directory``.
+
+    A temporary is an entry whose name matches one of ``patterns``
+    (:mod:`fnmatch`; the default matches those of :func:`atomic_write`)
+    and ends in ``-<pid>``. It is stale, and removed (a folder with its
+    contents), when no process ``pid`` exists; the temporaries of live
+    processes and names without a pid are kept.
+
+    Args:
+        directory (str | os.PathLike): The folder to sweep.
+        patterns (Sequence[str]): Names of temporaries, e.g.
+            ``'.world.tmp-*'``. Defaults to ``('.*.tmp-*',)``.
+
+    Returns:
+        int: How many entries were removed.
+    """
+    removed = 0
+    for name in os.listdir(directory):
+        if not any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            continue
+        pid = temporary_owner(name)
+        if pid is None or process_alive(pid):
+            continue
+        path = osp.join(directory, name)
+        if osp.isdir(path) and not osp.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        removed += 1
+    return removed
 
 
 # :func:`open`'s parameters after ``mode``, to name positional arguments.
@@ -116,6 +187,7 @@ def enable_atomic_checkpoint_saving() -> None:
 
 
 __all__ = [
-    'atomic_write', 'enable_atomic_checkpoint_saving',
-    'open_writing_atomically'
+    'TEMPORARY_MARK', 'atomic_write', 'enable_atomic_checkpoint_saving',
+    'open_writing_atomically', 'process_alive', 'remove_stale_temporaries',
+    'temporary_owner'
 ]

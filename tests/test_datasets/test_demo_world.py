@@ -461,7 +461,7 @@ def test_killed_generation_keeps_no_complete_looking_world(tmp_path):
     out = tmp_path / 'w'
     previous = generate_demo_world(out, seed=5, **TINY)
     before = digest_tree(previous)
-    # load the package alone: the subprocess starts in a second
+    # load the package alone, without mmvision_plus.datasets and mmdet
     code = ('import importlib.util as u, sys; '
             's = u.spec_from_file_location("dw", sys.argv[2]); '
             'm = u.module_from_spec(s); sys.modules["dw"] = m; '

@@ -217,7 +217,7 @@ def test_bad_file_and_arguments(tmp_path):
     records = copy.deepcopy(_records(RSTPReid))
     records[2] = ['not', 'a', 'dict']
     root = _write(tmp_path / 'd', RSTPReid, records)
-    with pytest.raises(ValueError, match='record 2: expected a dict'):
+    with pytest.raises(ValueError, match='record 2: must be an object'):
         RSTPReid(data_root=root)
 
 

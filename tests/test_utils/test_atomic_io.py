@@ -10,7 +10,9 @@ from mmengine.runner import Runner
 
 import mmvision_plus  # noqa: F401  (makes mmengine's saving atomic)
 from mmvision_plus.utils import atomic_write
-from mmvision_plus.utils.atomic_io import open_writing_atomically
+from mmvision_plus.utils.atomic_io import (open_writing_atomically,
+                                           remove_stale_temporaries,
+                                           temporary_owner)
 from tests.test_utils import toy_runner
 from tests.test_utils.interrupted_writes import (WriteInterrupted,
                                                  interrupt_writes)
@@ -82,6 +84,43 @@ def test_rejects_modes_it_cannot_make_atomic(tmp_path):
             pass
 
 
+@pytest.mark.parametrize('sync', [True, False])
+def test_sync_is_optional(tmp_path, monkeypatch, sync):
+    synced = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, 'fsync',
+                        lambda fd: synced.append(fd) or fsync(fd))
+    with atomic_write(tmp_path / 'a.bin', 'wb', sync=sync) as file:
+        file.write(b'new')
+    assert (tmp_path / 'a.bin').read_bytes() == b'new'
+    assert len(synced) == int(sync)
+    assert os.listdir(tmp_path) == ['a.bin']
+
+
+# No process has this pid (above Linux's largest pid_max).
+DEAD_PID = 999999999
+
+
+def test_stale_temporaries_are_removed_live_ones_kept(tmp_path):
+    with atomic_write(tmp_path / 'a.txt', 'w') as file:
+        file.write('new')
+        temporary, = os.listdir(tmp_path)
+        assert temporary.startswith('.a.txt.')
+        assert temporary_owner(temporary) == os.getpid()
+        assert remove_stale_temporaries(tmp_path) == 0  # a live writer's
+    (tmp_path / f'.b.npy.0123abcd.tmp-{DEAD_PID}').write_bytes(b'half')
+    (tmp_path / f'.c.json.tmp-{DEAD_PID}').write_text('half')  # no random
+    (tmp_path / f'.world.tmp-{DEAD_PID}').mkdir()
+    (tmp_path / f'.world.tmp-{DEAD_PID}' / 'x.png').write_bytes(b'')
+    (tmp_path / f'.world.old-{DEAD_PID}').mkdir()
+    kept = ['.d.tmp-nopid', f'e.tmp-{DEAD_PID}', 'a.txt']
+    for name in kept[:2]:
+        (tmp_path / name).write_text('not a temporary')
+    assert remove_stale_temporaries(tmp_path, ['.world.old-*']) == 1
+    assert remove_stale_temporaries(tmp_path) == 3
+    assert sorted(os.listdir(tmp_path)) == sorted(kept)
+
+
 def test_open_writing_atomically_reads_like_open(tmp_path):
     path = str(tmp_path / 'a.txt')
     with open_writing_atomically(path, 'w', encoding='utf-8') as file:
@@ -120,7 +159,7 @@ def test_runner_interrupted_while_saving_leaves_complete_files(
         with interrupt_writes(interrupted_file, _interrupt, nth=nth):
             runner.train()
     names = os.listdir(work_dir)
-    assert not [name for name in names if name.endswith('.tmp')]
+    assert not [name for name in names if '.tmp-' in name]
     for name in names:
         if name.endswith('.pth'):
             loaded = torch.load(osp.join(work_dir, name), weights_only=True)

@@ -31,6 +31,7 @@ from mmengine.runner import Runner, load_checkpoint, set_random_seed
 from torch import Tensor, nn
 
 from mmvision_plus.evaluation.functional import knn_accuracy
+from mmvision_plus.models.utils import image_features
 from mmvision_plus.registry import MODELS
 from mmvision_plus.utils.results_record import (RunSession, open_record,
                                                 write_evaluation)
@@ -75,21 +76,16 @@ def build_loader(cfg: Config, split: str, batch_size: int,
 @torch.no_grad()
 def extract(model: nn.Module, loader: torch.utils.data.DataLoader,
             feature: str) -> Tuple[Tensor, Tensor]:
-    """Features (N, C) and labels (N,) of a whole dataloader."""
+    """Features (N, C) and labels (N,) of a whole dataloader.
+
+    ``feature`` is ``'cls'`` or ``'neck'`` (``'extract_feat'`` of
+    :func:`~mmvision_plus.models.utils.image_features`).
+    """
+    feature = 'extract_feat' if feature == 'neck' else feature
     feats, labels = [], []
     for batch in loader:
         data = model.data_preprocessor(batch, False)
-        inputs = data['inputs']
-        if feature == 'cls':
-            if not hasattr(model.backbone, 'forward_features'):
-                raise TypeError(f'--feature cls needs a backbone with '
-                                'forward_features(); '
-                                f'{type(model.backbone).__name__} has none')
-            out = model.backbone.forward_features(inputs)['x_norm_clstoken']
-        else:
-            out = model.extract_feat(inputs)
-            out = out[-1] if isinstance(out, (tuple, list)) else out
-        feats.append(out.flatten(1).float())
+        feats.append(image_features(model, data['inputs'], feature).float())
         labels.extend(int(s.gt_label[0]) for s in data['data_samples'])
     return torch.cat(feats), torch.tensor(labels)
 

@@ -11,20 +11,8 @@ part of the backbone and are left out). mmpretrain keeps no ``mask_token``;
 it is written as zeros. See
 ``mmvision_plus/models/backbones/dinov2_convert.py`` for the key mapping.
 """
-import argparse
-
 from mmvision_plus.models.backbones.dinov2_convert import \
-    convert_checkpoint_file
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='mmpretrain checkpoint (.pth)')
-    parser.add_argument('dst', help='output .pth in the official layout')
-    args = parser.parse_args()
-    info = convert_checkpoint_file(args.src, args.dst, 'mmpretrain')
-    print(f'wrote {args.dst}: {info}')
-
+    convert_checkpoint_cli
 
 if __name__ == '__main__':
-    main()
+    convert_checkpoint_cli('mmpretrain', __doc__.splitlines()[0])

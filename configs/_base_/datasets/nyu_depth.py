@@ -4,17 +4,11 @@
 #   data/nyu/<scene>/rgb_XXXXX.jpg, data/nyu/<scene>/sync_depth_XXXXX.png
 # Depth PNGs in millimetres, 480 x 640; evaluated on the Eigen crop,
 # 1e-3 < depth < 10 m.
+_base_ = './dense_prediction_patch14.py'
 dataset_type = 'DepthDataset'
 data_root = 'data/nyu/'
 min_depth = 1e-3
 max_depth = 10.
-
-data_preprocessor = dict(
-    type='ImgDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_size_divisor=14)
 
 train_pipeline = [
     dict(type='StrictLoadImageFromFile'),
@@ -26,14 +20,11 @@ test_pipeline = train_pipeline
 train_dataloader = dict(
     batch_size=2,
     num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='nyu_train.txt', pipeline=train_pipeline))
 val_dataloader = dict(
-    train_dataloader,
     batch_size=1,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    num_workers=4,
     dataset=dict(train_dataloader['dataset'], ann_file='nyu_test.txt',
                  test_mode=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader

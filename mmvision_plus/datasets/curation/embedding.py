@@ -4,14 +4,9 @@
 transforms (load, resize the short edge to ``256 / 224 * image_size``
 bicubically, centre crop ``image_size``: the DINOv2 evaluation transform),
 normalises them with mmengine's ``ImgDataPreprocessor`` and returns one
-L2-normalised feature per image:
-
-* ``'cls'``: the backbone's ``x_norm_clstoken`` (official DINOv2 retrieval
-  and k-NN feature);
-* ``'cls_patch_mean'``: ``[x_norm_clstoken ; mean(x_norm_patchtokens)]``
-  (the official linear-probe feature);
-* ``'extract_feat'``: the last output of the model's ``extract_feat``
-  (any mmpretrain classifier), flattened.
+L2-normalised feature per image: ``'cls'``, ``'cls_patch_mean'`` or
+``'extract_feat'`` (:data:`FEATURES`), see
+:func:`mmvision_plus.models.utils.image_features`.
 
 :func:`build_image_embedder` makes one from a ``DINOv2ViT`` arch and an
 official-layout checkpoint, or from any model config and a checkpoint of
@@ -38,9 +33,10 @@ from mmengine.utils import ProgressBar
 from mmpretrain.datasets.transforms import PackInputs, ResizeEdge
 from torch import Tensor, nn
 
+from mmvision_plus.models.utils import IMAGE_FEATURES as FEATURES
+from mmvision_plus.models.utils import image_features
 from mmvision_plus.registry import MODELS
 
-FEATURES = ('cls', 'cls_patch_mean', 'extract_feat')
 # ImageNet statistics in 0-255 RGB, as DINOv2's evaluation transforms.
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
@@ -48,44 +44,6 @@ IMAGENET_STD = (58.395, 57.12, 57.375)
 
 class UnreadableImageError(RuntimeError):
     """An image file that is missing or cannot be decoded."""
-
-
-def image_features(model: nn.Module, inputs: Tensor, feature: str) -> Tensor:
-    """Per-image features of a batch, not normalised.
-
-    Args:
-        model: A ``DINOv2ViT`` (or any backbone with ``forward_features``),
-            a model whose ``backbone`` has one, or for ``'extract_feat'``
-            a model with ``extract_feat``.
-        inputs: (B, 3, H, W) normalised images.
-        feature: One of :data:`FEATURES`.
-
-    Returns:
-        Tensor: (B, D) features: D = C for ``'cls'``, 2C for
-        ``'cls_patch_mean'``.
-    """
-    if feature == 'extract_feat':
-        if not hasattr(model, 'extract_feat'):
-            raise TypeError(f"feature 'extract_feat' needs a model with "
-                            f'extract_feat(); {type(model).__name__} has '
-                            "none (use 'cls' for a bare backbone)")
-        out = model.extract_feat(inputs)
-        out = out[-1] if isinstance(out, (tuple, list)) else out
-        return out.flatten(1)
-    if feature not in FEATURES:
-        raise ValueError(f'feature must be one of {FEATURES}, got '
-                         f'{feature!r}')
-    backbone = getattr(model, 'backbone', model)
-    if not hasattr(backbone, 'forward_features'):
-        raise TypeError(f'feature {feature!r} needs a backbone with '
-                        'forward_features() (DINOv2ViT); '
-                        f'{type(backbone).__name__} has none: use '
-                        "'extract_feat'")
-    out = backbone.forward_features(inputs)
-    cls = out['x_norm_clstoken']
-    if feature == 'cls':
-        return cls
-    return torch.cat([cls, out['x_norm_patchtokens'].mean(1)], dim=1)
 
 
 class _ImageFiles(torch.utils.data.Dataset):

@@ -28,8 +28,8 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from .atomic_io import (remove_stale_temporaries, save_npy_atomic,
-                        write_json_atomic, write_text_atomic)
+from mmvision_plus.utils.atomic_io import remove_stale_temporaries
+from .atomic_io import save_npy_atomic, write_json_atomic, write_text_atomic
 
 CACHE_VERSION = 1
 META = 'meta.json'

@@ -43,8 +43,9 @@ generated (``only``). Generation writes into a hidden sibling directory and
 renames it into place after writing the ``DONE`` marker, so an interrupted
 run never leaves a directory that looks complete.
 
-The package needs only numpy, OpenCV and Pillow; ``mmvision_plus.datasets``
-imports it on first use.
+The package needs only numpy, OpenCV, Pillow and
+:mod:`mmvision_plus.utils.atomic_io`; ``mmvision_plus.datasets`` imports it
+on first use.
 """
 from .generation import ensure_demo_world, generate_demo_world
 from .geometry import SHAPE_CLASSES

@@ -3,39 +3,39 @@
 A world is generated into a hidden sibling directory
 (``.<name>.tmp-<pid>``), finished with its ``DONE`` marker and renamed into
 place, so an interrupted run never leaves a directory that looks complete;
-temporaries of killed runs are removed by the next run. Each file is
-written under a hidden temporary name in its own directory and renamed
-when complete, so a writer also leaves no half-written file when it is
-pointed at a directory outside the staging one.
+temporaries of killed runs are removed by the next run
+(:func:`~mmvision_plus.utils.atomic_io.remove_stale_temporaries`). Each file
+is written with :func:`~mmvision_plus.utils.atomic_io.atomic_write` (a
+hidden temporary in its own directory, renamed when complete), so a writer
+also leaves no half-written file when it is pointed at a directory outside
+the staging one. The files are not synced one by one: the staged directory
+is renamed into place only when it is complete, and a sync for each of the
+thousands of small files would only cost time.
 """
+import glob
 import json
 import os
 import pickle
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Optional, Union
+from typing import IO, ContextManager, Iterator, Optional, Union
 
 import numpy as np
 from PIL import Image
+
+from mmvision_plus.utils.atomic_io import (atomic_write,
+                                           remove_stale_temporaries)
 
 #: Name of the completion marker (json) of a generated world.
 MARKER = 'DONE'
 
 
-@contextmanager
-def _atomic_open(path: Path, mode: str) -> Iterator[IO]:
-    """Open a hidden temporary next to ``path``; rename it to ``path`` when
-    the block completes, delete it when the block raises."""
+def _atomic_open(path: Path, mode: str) -> ContextManager[IO]:
+    """:func:`atomic_write` of ``path`` without a sync, its folder created.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.part-{os.getpid()}')
-    try:
-        with open(tmp, mode) as f:
-            yield f
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    return atomic_write(path, mode, sync=False)
 
 
 def dump_json(obj: object, path: Path) -> None:
@@ -82,18 +82,10 @@ def read_marker(out_dir: Union[str, Path]) -> Optional[dict]:
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
-    """Delete temporary siblings left by generations that were killed."""
-    for path in [*out_dir.parent.glob(f'.{out_dir.name}.tmp-*'),
-                 *out_dir.parent.glob(f'.{out_dir.name}.old-*')]:
-        pid = path.name.rsplit('-', 1)[-1]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except PermissionError:
-            pass
+    """Delete the staged and old siblings of generations that were killed."""
+    name = glob.escape(out_dir.name)
+    remove_stale_temporaries(out_dir.parent,
+                             [f'.{name}.tmp-*', f'.{name}.old-*'])
 
 
 def _move_into_place(tmp: Path, out_dir: Path) -> None:

@@ -23,12 +23,13 @@ Neither timm nor mmpretrain keeps the iBOT ``mask_token``; it is set to zeros
 (its initial value in the official code), which only matters for masked
 forward passes.
 """
+import argparse
 import math
 import os
 import os.path as osp
 import re
 from collections import OrderedDict
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -250,6 +251,8 @@ CONVERTERS: Dict[str, Callable[[StateDict], 'OrderedDict[str, Tensor]']] = {
     'timm': timm_to_official,
     'mmpretrain': mmpretrain_to_official,
 }
+#: The file types each source format comes in (help of the command line).
+SOURCE_FILE_TYPES = {'timm': '.pth/.bin/.safetensors', 'mmpretrain': '.pth'}
 
 
 def convert_checkpoint_file(src: str, dst: str, source_format: str) -> dict:
@@ -284,3 +287,27 @@ def convert_checkpoint_file(src: str, dst: str, source_format: str) -> dict:
         num_register_tokens=0 if reg is None else reg.shape[1],
         grid=math.isqrt(out['pos_embed'].shape[1] - 1),
         num_keys=len(out))
+
+
+def convert_checkpoint_cli(source_format: str,
+                           description: str,
+                           argv: Optional[Sequence[str]] = None) -> None:
+    """The command line of ``tools/model_converters/<format>2dinov2.py``.
+
+    ``SRC DST``: converts ``SRC`` with :func:`convert_checkpoint_file` and
+    prints what it wrote.
+
+    Args:
+        source_format (str): ``'timm'`` or ``'mmpretrain'``.
+        description (str): The tool's one-line description.
+        argv (Sequence[str], optional): Arguments; None reads
+            ``sys.argv[1:]``.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        'src', help=f'{source_format} checkpoint '
+        f'({SOURCE_FILE_TYPES[source_format]})')
+    parser.add_argument('dst', help='output .pth in the official layout')
+    args = parser.parse_args(argv)
+    info = convert_checkpoint_file(args.src, args.dst, source_format)
+    print(f'wrote {args.dst}: {info}')

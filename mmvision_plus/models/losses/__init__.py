@@ -2,7 +2,7 @@ from .base_loss import BaseLoss, check_reduction
 from .pairwise_matching_loss import (PairwiseMatchingLoss,
                                      cosine_similarity_matrix,
                                      identity_match_matrix, matching_kl,
-                                     matching_kl_rows)
+                                     matching_kl_rows, summed_matching_loss)
 from .focal_loss import (ExtendedFocalLoss, sigmoid_focal_loss,
                          softmax_focal_loss)
 from .siou_loss import PaperSIoULoss, siou_cost_terms, siou_loss
@@ -18,4 +18,4 @@ __all__ += ['ExtendedFocalLoss', 'sigmoid_focal_loss', 'softmax_focal_loss',
 __all__ += ['SiLogLoss']
 __all__ += ['CMPMLoss', 'cmpm_loss', 'identity_match_matrix', 'matching_kl',
             'matching_kl_rows', 'IdentityLoss', 'identity_loss', 'SDMLoss',
-            'sdm_loss']
+            'sdm_loss', 'summed_matching_loss']

@@ -7,15 +7,14 @@ softmax over the batch of the projections of one modality's (raw) features
 onto the other modality's unit-normalised features.
 """
 from functools import partial
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
-from .pairwise_matching_loss import (PairwiseMatchingLoss,
-                                     directional_matching_losses,
-                                     matching_kl_rows)
+from .pairwise_matching_loss import (PairwiseMatchingLoss, matching_kl_rows,
+                                     summed_matching_loss)
 
 
 def cmpm_directional_losses(image_feats: Tensor,
@@ -50,50 +49,30 @@ def cmpm_loss(image_feats: Tensor,
               text_feats: Tensor,
               labels: Tensor,
               eps: float = 1e-8) -> Tensor:
-    """CMPM loss, image-to-text plus text-to-image.
+    """CMPM loss, image-to-text plus text-to-image, a scalar.
 
-    ``loss = mean_i i2t_i + mean_i t2i_i``, see
-    :func:`cmpm_directional_losses`, with the identity-match matrix of
-    ``labels``.
-
-    Args:
-        image_feats (Tensor): Image features, shape (B, D).
-        text_feats (Tensor): Text features of the same pairs, shape (B, D).
-        labels (Tensor): Identity labels, shape (B,).
-        eps (float): Added to the targets before the log. Default 1e-8.
-
-    Returns:
-        Tensor: Scalar loss.
+    :func:`summed_matching_loss` of :func:`cmpm_directional_losses` (same
+    arguments, with identity ``labels`` (B,) in place of ``match``).
     """
-    i2t, t2i = directional_matching_losses(
-        partial(cmpm_directional_losses, eps=eps), image_feats, text_feats,
-        labels, 'cmpm_loss')
-    return i2t.mean() + t2i.mean()
+    return summed_matching_loss(partial(cmpm_directional_losses, eps=eps),
+                                image_feats, text_feats, labels, 'cmpm_loss')
 
 
 @MODELS.register_module()
 class CMPMLoss(PairwiseMatchingLoss):
     """Cross-modal projection matching loss, see :func:`cmpm_loss`.
 
-    Called as ``loss(image_feats, text_feats, labels, weight=None,
-    avg_factor=None, reduction_override=None)``, see
-    :meth:`PairwiseMatchingLoss.forward`; with the defaults it equals
+    With the defaults of :class:`PairwiseMatchingLoss` it equals
     ``loss_weight * cmpm_loss(image_feats, text_feats, labels, eps)``.
 
     Args:
         eps (float): Added to the targets before the log. Default 1e-8.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair
-            losses. Defaults to ``'mean'``.
-        loss_weight (float): Weight of the loss. Default 1.0.
-        init_cfg (dict, optional): Initialisation config. Default None.
+        **kwargs: ``reduction``, ``loss_weight`` and ``init_cfg`` of
+            :class:`PairwiseMatchingLoss`.
     """
 
-    def __init__(self,
-                 eps: float = 1e-8,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(reduction, loss_weight, init_cfg)
+    def __init__(self, eps: float = 1e-8, **kwargs) -> None:
+        super().__init__(**kwargs)
         self.eps = eps
 
     def directional_losses(self, image_feats: Tensor, text_feats: Tensor,

@@ -156,8 +156,27 @@ def directional_matching_losses(directional_losses: DirectionalLosses,
     return directional_losses(image_feats, text_feats, match)
 
 
+def summed_matching_loss(directional_losses: DirectionalLosses,
+                         image_feats: Tensor, text_feats: Tensor,
+                         labels: Optional[Tensor], owner: str) -> Tensor:
+    """``mean_i i2t_i + mean_i t2i_i``: the functional form of CMPM and SDM.
+
+    The arguments are those of :func:`directional_matching_losses`; the
+    result, a scalar, equals a :class:`PairwiseMatchingLoss` with the default
+    ``reduction='mean'`` and ``loss_weight=1``.
+    """
+    i2t, t2i = directional_matching_losses(directional_losses, image_feats,
+                                           text_feats, labels, owner)
+    return i2t.mean() + t2i.mean()
+
+
 class PairwiseMatchingLoss(BaseLoss):
     """Base of image-text matching losses (see the module docstring).
+
+    Called as ``loss(image_feats, text_feats, labels, weight=None,
+    avg_factor=None, reduction_override=None)``, see :meth:`forward`.
+    Subclasses take their own arguments first and pass the ones below on
+    as keyword arguments.
 
     Args:
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair

@@ -5,15 +5,14 @@ similarities and the identity-match matrix normalised to a distribution
 (each row divided by its sum), in both retrieval directions.
 """
 from functools import partial
-from typing import Optional, Tuple
+from typing import Tuple
 
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
 from .pairwise_matching_loss import (PairwiseMatchingLoss,
                                      cosine_similarity_matrix,
-                                     directional_matching_losses,
-                                     matching_kl_rows)
+                                     matching_kl_rows, summed_matching_loss)
 
 
 def sdm_directional_losses(image_feats: Tensor,
@@ -50,54 +49,36 @@ def sdm_loss(image_feats: Tensor,
              labels: Tensor,
              logit_scale: float = 50.0,
              eps: float = 1e-8) -> Tensor:
-    """SDM loss, image-to-text plus text-to-image.
+    """SDM loss, image-to-text plus text-to-image, a scalar.
 
-    ``loss = mean_i i2t_i + mean_i t2i_i``, see
-    :func:`sdm_directional_losses`, with the identity-match matrix of
-    ``labels``.
-
-    Args:
-        image_feats (Tensor): Image features, shape (B, D).
-        text_feats (Tensor): Text features of the same pairs, shape (B, D).
-        labels (Tensor): Identity labels, shape (B,).
-        logit_scale (float): Inverse temperature (IRRA: 1 / 0.02).
-        eps (float): Added to the targets before the log. Default 1e-8.
-
-    Returns:
-        Tensor: Scalar loss.
+    :func:`summed_matching_loss` of :func:`sdm_directional_losses` (same
+    arguments, with identity ``labels`` (B,) in place of ``match``).
     """
-    i2t, t2i = directional_matching_losses(
+    return summed_matching_loss(
         partial(sdm_directional_losses, logit_scale=logit_scale, eps=eps),
         image_feats, text_feats, labels, 'sdm_loss')
-    return i2t.mean() + t2i.mean()
 
 
 @MODELS.register_module()
 class SDMLoss(PairwiseMatchingLoss):
     """Similarity distribution matching loss, see :func:`sdm_loss`.
 
-    Called as ``loss(image_feats, text_feats, labels, weight=None,
-    avg_factor=None, reduction_override=None)``, see
-    :meth:`PairwiseMatchingLoss.forward`; with the defaults it equals
+    With the defaults of :class:`PairwiseMatchingLoss` it equals
     ``loss_weight * sdm_loss(image_feats, text_feats, labels,
     1 / temperature, eps)``.
 
     Args:
         temperature (float): Softmax temperature; IRRA uses 0.02.
         eps (float): Added to the targets before the log. Default 1e-8.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair
-            losses. Defaults to ``'mean'``.
-        loss_weight (float): Weight of the loss. Default 1.0.
-        init_cfg (dict, optional): Initialisation config. Default None.
+        **kwargs: ``reduction``, ``loss_weight`` and ``init_cfg`` of
+            :class:`PairwiseMatchingLoss`.
     """
 
     def __init__(self,
                  temperature: float = 0.02,
                  eps: float = 1e-8,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(reduction, loss_weight, init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if temperature <= 0:
             raise ValueError(
                 f'SDMLoss temperature must be > 0, got {temperature}')

@@ -16,37 +16,33 @@ def _close(result, expected):
         assert result[key] == pytest.approx(value, abs=1e-9), key
 
 
-@BOTH
-def test_single_queries_by_hand(rank_fn):
-    gallery_pids = [0, 1, 0, 2]
+# One query against gallery images g0..g3 of pids [0, 1, 0, 2]: its
+# similarities, its pid and the expected R1, mAP and mINP (R5 and R10
+# exceed the gallery size and count the whole gallery: always 100).
+ONE_QUERY_BY_HAND = [
     # Ranked: g1 (pid 1), g2 (pid 0), g3 (pid 2), g0 (pid 0): matches at
     # ranks 2 and 4 -> AP = (1/2 + 2/4) / 2, INP = 2 / 4.
-    sim = [[0.1, 0.9, 0.5, 0.3]]
-    _close(rank_fn(sim, [0], gallery_pids),
-           dict(R1=0., R5=100., R10=100., mAP=50., mINP=50.))
-    # The only match is ranked last (4 of 4); R5/R10 exceed the gallery
-    # size and count the whole gallery.
-    sim = [[0.9, 0.8, 0.7, 0.1]]
-    _close(rank_fn(sim, [2], gallery_pids),
-           dict(R1=0., R5=100., R10=100., mAP=25., mINP=25.))
+    pytest.param([0.1, 0.9, 0.5, 0.3], 0, 0., 50., 50., id='two-matches'),
+    # The only match is ranked last (4 of 4).
+    pytest.param([0.9, 0.8, 0.7, 0.1], 2, 0., 25., 25., id='match-last'),
+    # Ties rank the earlier gallery index first. Order g0, g1, g2, g3:
+    # pid 1 is found at rank 2.
+    pytest.param([0.5] * 4, 1, 0., 50., 50., id='all-tied-rank-2'),
+    # pid 0 at ranks 1 and 3: AP = (1/1 + 2/3) / 2, INP = 2/3.
+    pytest.param([0.5] * 4, 0, 100., 100 * 5 / 6, 100 * 2 / 3,
+                 id='all-tied-ranks-1-3'),
+    # A tie between a non-match (index 0) and a match (index 3) above the
+    # rest: the non-match wins, so the match is at rank 2.
+    pytest.param([0.9, 0.1, 0.2, 0.9], 2, 0., 50., 50.,
+                 id='tie-non-match-first'),
+]
 
 
 @BOTH
-def test_ties_rank_earlier_gallery_index_first(rank_fn):
-    gallery_pids = [0, 1, 0, 2]
-    sim = [[0.5, 0.5, 0.5, 0.5]]
-    # Order g0, g1, g2, g3: pid 1 is found at rank 2.
-    _close(rank_fn(sim, [1], gallery_pids),
-           dict(R1=0., R5=100., R10=100., mAP=50., mINP=50.))
-    # pid 0 at ranks 1 and 3: AP = (1/1 + 2/3) / 2, INP = 2/3.
-    _close(rank_fn(sim, [0], gallery_pids),
-           dict(R1=100., R5=100., R10=100., mAP=100 * 5 / 6,
-                mINP=100 * 2 / 3))
-    # A tie between a non-match (index 0) and a match (index 3) above the
-    # rest: the non-match wins, so the match is at rank 2.
-    sim = [[0.9, 0.1, 0.2, 0.9]]
-    _close(rank_fn(sim, [2], gallery_pids),
-           dict(R1=0., R5=100., R10=100., mAP=50., mINP=50.))
+@pytest.mark.parametrize('sim_row,query_pid,r1,ap,inp', ONE_QUERY_BY_HAND)
+def test_one_query_by_hand(rank_fn, sim_row, query_pid, r1, ap, inp):
+    _close(rank_fn([sim_row], [query_pid], [0, 1, 0, 2]),
+           dict(R1=r1, R5=100., R10=100., mAP=ap, mINP=inp))
 
 
 @BOTH

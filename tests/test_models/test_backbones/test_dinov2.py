@@ -68,13 +68,19 @@ def assert_features_equal(out: dict, normed, prenorm, num_reg: int) -> None:
     assert max_diff(out['x_prenorm'], prenorm) <= TOL
 
 
-@pytest.mark.parametrize('reg', [False, True])
-def test_timm_parity_518(reg):
+def timm_and_ours_features(reg: bool, *shape: int) -> tuple:
+    """A randomised timm model, a random input of ``shape`` and the
+    features of our backbone loaded from the timm model."""
     model = make_timm(reg)
     ours = ours_from_timm(model, reg)
-    x = torch.randn(2, 3, 518, 518)
+    x = torch.randn(*shape)
     with torch.no_grad():
-        out = ours.forward_features(x)
+        return model, x, ours.forward_features(x)
+
+
+@pytest.mark.parametrize('reg', [False, True])
+def test_timm_parity_518(reg):
+    model, x, out = timm_and_ours_features(reg, 2, 3, 518, 518)
     assert out['x_norm_patchtokens'].shape == (2, 37 * 37, 384)
     assert out['x_norm_regtokens'].shape == (2, 4 if reg else 0, 384)
     assert_features_equal(out, *timm_features(model, x), 4 if reg else 0)
@@ -82,11 +88,7 @@ def test_timm_parity_518(reg):
 
 @pytest.mark.parametrize('size', [(224, 224), (224, 336), (230, 300)])
 def test_register_variant_matches_timm_dynamic_size(size):
-    model = make_timm(True)
-    ours = ours_from_timm(model, True)
-    x = torch.randn(1, 3, *size)
-    with torch.no_grad():
-        out = ours.forward_features(x)
+    model, x, out = timm_and_ours_features(True, 1, 3, *size)
     grid = (math.ceil(size[0] / 14), math.ceil(size[1] / 14))
     assert out['x_norm_patchtokens'].shape[1] == grid[0] * grid[1]
     assert_features_equal(out, *timm_features(model, x), 4)
@@ -120,12 +122,8 @@ def official_offset_reference(model, x, offset: float = 0.1):
 
 @pytest.mark.parametrize('size', [(224, 224), (224, 336), (230, 300)])
 def test_non_register_variant_uses_official_offset_interpolation(size):
-    model = make_timm(False)
-    ours = ours_from_timm(model, False)
-    x = torch.randn(1, 3, *size)
-    with torch.no_grad():
-        out = ours.forward_features(x)
-        ref = official_offset_reference(model, x)
+    model, x, out = timm_and_ours_features(False, 1, 3, *size)
+    ref = official_offset_reference(model, x)
     assert_features_equal(out, *ref, 0)
     # timm resizes by size with antialias: measurably different features,
     # so the check above is discriminative.

@@ -34,67 +34,51 @@ TINY_NECK = dict(
     start_level=0,
     add_extra_convs='on_output',
     num_outs=3)
-PREPROCESSOR = dict(
-    type='DetDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_size_divisor=32)
 TEST_CFG = dict(
     nms_pre=100,
     score_thr=0.05,
     nms=dict(type='nms', iou_threshold=0.6),
     max_per_img=10)
 
-FCOS = dict(
-    type='FCOS',
-    data_preprocessor=PREPROCESSOR,
-    backbone=TINY_BACKBONE,
-    neck=TINY_NECK,
-    bbox_head=dict(
-        type='FCOSHead',
-        num_classes=NUM_CLASSES,
-        in_channels=16,
-        stacked_convs=1,
-        feat_channels=16,
-        strides=[8, 16, 32],
-        regress_ranges=((-1, 32), (32, 64), (64, 1e8)),
-        norm_cfg=dict(type='GN', num_groups=4, requires_grad=True),
-        center_sampling=True,
-        norm_on_bbox=True,
-        centerness_on_reg=True,
-        loss_cls=dict(
-            type='ExtendedFocalLoss',
-            use_sigmoid=True,
-            alpha=[0.2, 0.3, 0.4]),
-        loss_bbox=dict(type='PaperSIoULoss', loss_weight=2.0),
-        loss_centerness=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
-    test_cfg=TEST_CFG)
 
-# The demo RetinaNet (configs/_base_/models/retinanet_r18_fpn_demo.py: its
-# preprocessor, anchor ratios, box coder, assigner and sampler) at test size.
-RETINANET = Config.fromfile(
-    osp.join(REPO, 'configs', '_base_', 'models', 'retinanet_r18_fpn_demo.py'))
-RETINANET.merge_from_dict(dict(model=dict(
-    backbone=dict(_delete_=True, **TINY_BACKBONE),
-    neck=dict(_delete_=True, **TINY_NECK),
-    bbox_head=dict(
-        num_classes=NUM_CLASSES,
-        in_channels=16,
-        stacked_convs=1,
-        feat_channels=16,
-        anchor_generator=dict(octave_base_scale=4, scales_per_octave=1,
-                              strides=[8, 16, 32]),
-        bbox_coder=dict(target_stds=[0.1, 0.1, 0.2, 0.2]),
-        reg_decoded_bbox=True,  # IoU-type losses need decoded boxes
-        loss_cls=dict(
-            _delete_=True,
-            type='ExtendedFocalLoss', use_sigmoid=True, gamma=2.0,
-            alpha=0.25),
-        loss_bbox=dict(_delete_=True, type='PaperSIoULoss', loss_weight=2.0)),
-    test_cfg=dict(_delete_=True, **TEST_CFG))))
-RETINANET = RETINANET.model.to_dict()
+def demo_detector_at_test_size(base: str, **bbox_head) -> dict:
+    """The model of the demo detector config ``configs/_base_/models/<base>``
+    (its preprocessor, head options, box coder, assigner...) with a tiny
+    backbone and neck, :data:`NUM_CLASSES` classes and ``bbox_head``
+    merged into its head."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', base))
+    cfg.merge_from_dict(dict(model=dict(
+        backbone=dict(_delete_=True, **TINY_BACKBONE),
+        neck=dict(_delete_=True, **TINY_NECK),
+        bbox_head=dict(num_classes=NUM_CLASSES, in_channels=16,
+                       stacked_convs=1, feat_channels=16, **bbox_head),
+        test_cfg=dict(_delete_=True, **TEST_CFG))))
+    return cfg.model.to_dict()
+
+
+FCOS = demo_detector_at_test_size(
+    'fcos_r18_fpn_gn-head_demo.py',
+    strides=[8, 16, 32],
+    regress_ranges=((-1, 32), (32, 64), (64, 1e8)),
+    norm_cfg=dict(num_groups=4),
+    conv_bias='auto',
+    loss_cls=dict(
+        _delete_=True,
+        type='ExtendedFocalLoss',
+        use_sigmoid=True,
+        alpha=[0.2, 0.3, 0.4]),
+    loss_bbox=dict(_delete_=True, type='PaperSIoULoss', loss_weight=2.0))
+RETINANET = demo_detector_at_test_size(
+    'retinanet_r18_fpn_demo.py',
+    anchor_generator=dict(octave_base_scale=4, scales_per_octave=1,
+                          strides=[8, 16, 32]),
+    bbox_coder=dict(target_stds=[0.1, 0.1, 0.2, 0.2]),
+    reg_decoded_bbox=True,  # IoU-type losses need decoded boxes
+    loss_cls=dict(
+        _delete_=True,
+        type='ExtendedFocalLoss', use_sigmoid=True, gamma=2.0,
+        alpha=0.25),
+    loss_bbox=dict(_delete_=True, type='PaperSIoULoss', loss_weight=2.0))
 
 
 def random_batch(num_images=2, size=64, seed=0):
