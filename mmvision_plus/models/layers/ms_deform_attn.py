@@ -112,18 +112,19 @@ class _PaddedLevels:
         # level (before the batch and head offsets).
         self.row_step = per_point([w * num_heads for _, w in padded])
         self.level_row = per_point([start * num_heads for start in starts])
-        # (levels, points, 4): rows of the corners (y0, x0), (y0, x1),
+        # (4, levels, points): rows of the corners (y0, x0), (y0, x1),
         # (y1, x0), (y1, x1) relative to (y0, x0).
         self.corner_offsets = per_point([[
             0, num_heads, w * num_heads, (w + 1) * num_heads
-        ] for _, w in padded])
+        ] for _, w in padded]).permute(2, 0, 1).contiguous()
 
 
 class _BilinearRowSum(Function):
     """Weighted sum of table rows over the four bilinear corners of points.
 
-    ``out[i] = sum_{j, c} weights[i, j, c] * table[rows[i, j, c]]`` for bags
-    ``i``, points ``j`` and corners ``c``.
+    ``out[i] = sum_{c, j} weights[i, c, j] * table[rows[i, c, j]]`` for bags
+    ``i``, corners ``c`` and points ``j`` (corners before points, so that
+    every broadcast building these tensors runs over whole points).
 
     The forward is one ``F.embedding_bag(mode='sum', per_sample_weights=...)``
     (fbgemm's row kernels on CPU). Autograd's own ``embedding_bag`` backward
@@ -149,10 +150,10 @@ class _BilinearRowSum(Function):
                 weights: torch.Tensor) -> torch.Tensor:
         """
         Args:
-            rows (Tensor): (num_bags, points, 4) integer rows of ``table``;
-                ``rows[..., c] - rows[..., 0]`` constant within a level.
+            rows (Tensor): (num_bags, 4, points) integer rows of ``table``;
+                ``rows[:, c] - rows[:, 0]`` constant within a level.
             table (Tensor): (num_rows, dims).
-            weights (Tensor): (num_bags, points, 4), ``table``'s dtype.
+            weights (Tensor): (num_bags, 4, points), ``table``'s dtype.
 
         Returns:
             Tensor: (num_bags, dims).
@@ -191,24 +192,24 @@ def _table_grad(rows: torch.Tensor, weights: torch.Tensor,
     """``grad[r] = sum_{rows[i, j, c] = r} weights[i, j, c] * out_grad[i]``.
 
     Args:
-        rows (Tensor): (num_bags, points, 4), as in :class:`_BilinearRowSum`.
-        weights (Tensor): (num_bags, points, 4).
+        rows (Tensor): (num_bags, 4, points), as in :class:`_BilinearRowSum`.
+        weights (Tensor): (num_bags, 4, points).
         out_grad (Tensor): (num_bags, dims).
         num_rows (int): rows of the table.
 
     Returns:
         Tensor: (num_rows, dims).
     """
-    num_points = rows.shape[1]
-    if rows[..., 0].numel() < \
+    num_points = rows.shape[2]
+    if rows[:, 0].numel() < \
             _MIN_POINTS_PER_ROW_TO_SORT_FIRST_CORNERS * num_rows:
         sorted_rows, order = torch.sort(rows.flatten(), stable=True)
         return _transposed_row_sum(sorted_rows, order // (num_points * 4),
                                    weights.flatten().index_select(0, order),
                                    out_grad, num_rows)
     # corner-major copies, so that every corner's gather is contiguous
-    corner_rows = rows.view(-1, 4).t().contiguous()
-    corner_weights = weights.view(-1, 4).t().contiguous()
+    corner_rows = rows.transpose(0, 1).reshape(4, -1)
+    corner_weights = weights.transpose(0, 1).reshape(4, -1)
     order = torch.sort(corner_rows[0], stable=True).indices
     bags = order // num_points
     table_grad = None
@@ -296,12 +297,13 @@ def multi_scale_deformable_attn_cpu(
     size = levels.size.to(coord_dtype)
     pixel = sampling_locations.to(coord_dtype) * size - 0.5
     lower = pixel.floor()
-    # Points whose 2x2 cell touches the level (NaN fails both tests; its
-    # index is then 0, always valid).
-    inside = ((lower >= -1) & (lower <= size - 1)).all(-1)
+    # Coordinates whose 2-pixel span touches the level (NaN fails both
+    # tests; its index is then 0, always valid).
+    coord_inside = (lower >= -1) & (lower <= size - 1)
+    inside = coord_inside[..., 0] & coord_inside[..., 1]
     upper_weight = pixel - lower  # NaN / inf locations give NaN, as in mmcv
     # Top-left corner in padded coordinates, (x, y) in [0, w] x [0, h].
-    cell = torch.where(inside.unsqueeze(-1), lower + 1, 0).to(index_dtype)
+    cell = torch.where(coord_inside, lower + 1, 0).to(index_dtype)
 
     # Table row of (batch b, padded key k, head h) is (b * keys + k) * heads
     # + h, with k = level start + y * (w + 2) + x.
@@ -318,15 +320,16 @@ def multi_scale_deformable_attn_cpu(
     y0 = attention - y1
     x1 = upper_weight[..., 0]
     x0 = 1 - x1
-    weights = torch.stack([y0 * x0, y0 * x1, y1 * x0, y1 * x1], -1)
+    # (bs, Q, heads, 4, levels, points), corners before points
+    weights = torch.stack([y0 * x0, y0 * x1, y1 * x0, y1 * x1], 3)
+    rows = top_left.unsqueeze(3) + levels.corner_offsets.to(index_dtype)
 
-    table = value.new_zeros(bs, levels.num_padded_keys, num_heads,
-                            head_dims).index_copy(1, levels.inner_keys, value)
-    rows = top_left.unsqueeze(-1) + levels.corner_offsets.to(index_dtype)
+    table = value.new_zeros(bs, levels.num_padded_keys, num_heads, head_dims)
+    table.index_copy_(1, levels.inner_keys, value)
     num_samples = num_levels * num_points
     output = _BilinearRowSum.apply(
-        rows.view(-1, num_samples, 4), table.view(num_rows, head_dims),
-        weights.view(-1, num_samples, 4).to(value.dtype))
+        rows.view(-1, 4, num_samples), table.view(num_rows, head_dims),
+        weights.view(-1, 4, num_samples).to(value.dtype))
     return output.view(bs, num_queries, num_heads * head_dims)
 
 
