@@ -262,10 +262,11 @@ def multi_scale_deformable_attn_cpu(
     point whose 2x2 cell misses its level entirely samples zero and a NaN or
     infinite location gives NaN.
 
-    The coordinates and weights are computed in at least float32 (a bf16
-    location would be off by up to half a pixel on a 100-pixel level); the
-    weighted sum runs in ``value.dtype``, so a bf16 value (autocast) stays
-    bf16.
+    Everything runs in at least float32, like mmcv's path under autocast
+    (``grid_sample`` autocasts to float32): a bf16 location would be off by
+    up to half a pixel on a 100-pixel level, and ATen's per-sample-weight
+    gradient is slower in bf16 than in float32. A bf16 value (from a
+    ``Linear`` under autocast) therefore gives a float32 output.
 
     Args:
         value (Tensor): shape (bs, num_keys, num_heads, head_dims), the
@@ -279,7 +280,8 @@ def multi_scale_deformable_attn_cpu(
             num_points).
 
     Returns:
-        Tensor: (bs, num_queries, num_heads * head_dims).
+        Tensor: (bs, num_queries, num_heads * head_dims), in ``value``'s
+        dtype promoted to at least float32.
     """
     _check_shapes(value, spatial_shapes, sampling_locations,
                   attention_weights)
@@ -293,6 +295,7 @@ def multi_scale_deformable_attn_cpu(
     num_rows = bs * levels.num_padded_keys * num_heads
     index_dtype = torch.int32 if num_rows < 2**31 else torch.int64
     coord_dtype = torch.promote_types(sampling_locations.dtype, torch.float32)
+    table_dtype = torch.promote_types(value.dtype, torch.float32)
 
     size = levels.size.to(coord_dtype)
     pixel = sampling_locations.to(coord_dtype) * size - 0.5
@@ -324,12 +327,13 @@ def multi_scale_deformable_attn_cpu(
     weights = torch.stack([y0 * x0, y0 * x1, y1 * x0, y1 * x1], 3)
     rows = top_left.unsqueeze(3) + levels.corner_offsets.to(index_dtype)
 
-    table = value.new_zeros(bs, levels.num_padded_keys, num_heads, head_dims)
-    table.index_copy_(1, levels.inner_keys, value)
+    table = value.new_zeros(
+        bs, levels.num_padded_keys, num_heads, head_dims, dtype=table_dtype)
+    table.index_copy_(1, levels.inner_keys, value.to(table_dtype))
     num_samples = num_levels * num_points
     output = _BilinearRowSum.apply(
         rows.view(-1, 4, num_samples), table.view(num_rows, head_dims),
-        weights.view(-1, 4, num_samples).to(value.dtype))
+        weights.view(-1, 4, num_samples).to(table_dtype))
     return output.view(bs, num_queries, num_heads * head_dims)
 
 

@@ -162,17 +162,22 @@ def test_only_some_inputs_require_grad():
         torch.testing.assert_close(grad, ref_grad, atol=1e-12, rtol=0)
 
 
-def test_bf16_values_run_and_are_close():
+def test_bf16_value_is_computed_in_float32():
+    """A bf16 value (a Linear's output under autocast) is sampled in
+    float32, as mmcv's grid_sample is under autocast."""
     inputs = random_inputs(2, [(8, 8), (4, 4)], 20, num_heads=2,
                            head_dims=16, dtype=torch.float32)
     value, shapes, locations, weights = inputs
-    ref = multi_scale_deformable_attn_pytorch(*inputs)
-    out = multi_scale_deformable_attn_cpu(value.bfloat16(), shapes, locations,
+    value_bf16 = value.detach().bfloat16().requires_grad_()
+    ref = multi_scale_deformable_attn_pytorch(value_bf16.float(), shapes,
+                                              locations, weights)
+    out = multi_scale_deformable_attn_cpu(value_bf16, shapes, locations,
                                           weights)
-    assert out.dtype == torch.bfloat16
-    torch.testing.assert_close(out.float(), ref, atol=5e-2, rtol=2e-2)
-    out.float().sum().backward()
-    assert value.grad is not None and torch.isfinite(value.grad).all()
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, ref, atol=2e-5, rtol=1e-5)
+    out.sum().backward()
+    assert value_bf16.grad.dtype == torch.bfloat16
+    assert torch.isfinite(value_bf16.grad).all()
     assert locations.grad.abs().sum() > 0
 
 
