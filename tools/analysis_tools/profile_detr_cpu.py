@@ -16,7 +16,9 @@ mmcv 2.1.0 runs on CPU), ours (``fast``, see
 ``mmvision_plus.models.layers.ms_deform_attn``) or ``both``: then both
 models (same weights) are profiled, their first-step losses compared, and
 ``--timing-iters`` un-profiled steps timed in alternation (median s/iter and
-the ratio). Example::
+the ratio). Shares are of the step's wall time under the profiler, which
+adds a little per op. Time on an otherwise idle machine: with fewer free
+cores than ``--threads``, OpenMP waits distort every stage. Example::
 
     OMP_NUM_THREADS=2 python tools/analysis_tools/profile_detr_cpu.py \\
         --kernel both --batch-size 8 --threads 2 --timing-iters 10

@@ -7,7 +7,7 @@ level on a transposed copy of the value, stacks the per-point samples
 ``(bs * heads, dims, queries, levels * points)`` and then multiplies and
 sums them with the attention weights. Materialising, stacking and
 multiplying those samples (and their backward) is most of the cost: in the
-demo DINO training step on CPU this function took about 40% of the step
+demo DINO training step on CPU this function took 44-46% of the step
 (``tools/analysis_tools/profile_detr_cpu.py``). That is why this module
 exists instead of reusing mmcv's function.
 
@@ -189,7 +189,8 @@ _MIN_POINTS_PER_ROW_TO_SORT_FIRST_CORNERS = 4
 
 def _table_grad(rows: torch.Tensor, weights: torch.Tensor,
                 out_grad: torch.Tensor, num_rows: int) -> torch.Tensor:
-    """``grad[r] = sum_{rows[i, j, c] = r} weights[i, j, c] * out_grad[i]``.
+    """``grad[r] = sum_{rows[i, c, j] = r} weights[i, c, j] * out_grad[i]``,
+    deterministic (a stable sort fixes the summation order).
 
     Args:
         rows (Tensor): (num_bags, 4, points), as in :class:`_BilinearRowSum`.
