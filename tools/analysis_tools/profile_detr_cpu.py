@@ -1,0 +1,398 @@
+"""Where the time of a DETR-family training step goes on CPU.
+
+Builds a detector (mmdet's DINO at demo scale by default: ResNet-18,
+ChannelMapper to 4 levels, 3 encoder + 3 decoder layers, 100 queries; or the
+``model`` of ``--config``), feeds it random images with random ground-truth
+boxes and profiles whole training steps (forward, loss, backward, AdamW step)
+with ``torch.profiler``. Every forward stage is a ``record_function`` range
+(backbone + neck, encoder, decoder, the multi-scale deformable attention
+kernel inside them, two-stage/denoising query preparation, head + losses,
+Hungarian matching, optimizer step); every backward node is charged to the
+stage whose forward op created it (matched by autograd sequence number), so
+the table shows forward and backward shares of each stage.
+
+``--kernel`` picks mmcv's pure-PyTorch deformable attention (``mmcv``, what
+mmcv 2.1.0 runs on CPU), ours (``fast``, see
+``mmvision_plus.models.layers.ms_deform_attn``) or ``both``: then both
+models (same weights) are profiled, their first-step losses compared, and
+``--timing-iters`` un-profiled steps timed in alternation (median s/iter and
+the ratio). Shares are of the step's wall time under the profiler, which
+adds a little per op. Time on an otherwise idle machine: with fewer free
+cores than ``--threads``, OpenMP waits distort every stage. Example::
+
+    OMP_NUM_THREADS=2 python tools/analysis_tools/profile_detr_cpu.py \\
+        --kernel both --batch-size 8 --threads 2 --timing-iters 10
+"""
+import argparse
+import contextlib
+import copy
+import logging
+import statistics
+import time
+from collections import defaultdict
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
+
+import mmcv.ops.multi_scale_deform_attn as mmcv_msda
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
+from torch import nn
+from torch.profiler import ProfilerActivity, profile, record_function
+
+import mmvision_plus.models.layers.ms_deform_attn as fast_msda
+from mmvision_plus.models.layers import use_fast_cpu_deform_attn
+from mmvision_plus.registry import MODELS
+
+KERNEL_LABEL = 'ms_deform_attn kernel'
+BACKWARD_PREFIX = 'autograd::engine::evaluate_function: '
+
+
+def demo_dino_cfg(num_classes: int = 8) -> dict:
+    """mmdet's DINO at the demo-world scale (from scratch, no checkpoint)."""
+    return dict(
+        type='DINO',
+        num_queries=100,
+        with_box_refine=True,
+        as_two_stage=True,
+        data_preprocessor=dict(
+            type='DetDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True,
+            pad_size_divisor=1),
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            num_stages=4,
+            out_indices=(1, 2, 3),
+            norm_cfg=dict(type='BN', requires_grad=True),
+            style='pytorch'),
+        neck=dict(
+            type='ChannelMapper',
+            in_channels=[128, 256, 512],
+            kernel_size=1,
+            out_channels=256,
+            act_cfg=None,
+            norm_cfg=dict(type='GN', num_groups=32),
+            num_outs=4),
+        encoder=dict(
+            num_layers=3,
+            layer_cfg=dict(
+                self_attn_cfg=dict(embed_dims=256, num_levels=4, dropout=0.0),
+                ffn_cfg=dict(
+                    embed_dims=256, feedforward_channels=1024,
+                    ffn_drop=0.0))),
+        decoder=dict(
+            num_layers=3,
+            return_intermediate=True,
+            layer_cfg=dict(
+                self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.0),
+                cross_attn_cfg=dict(embed_dims=256, num_levels=4,
+                                    dropout=0.0),
+                ffn_cfg=dict(
+                    embed_dims=256, feedforward_channels=1024,
+                    ffn_drop=0.0)),
+            post_norm_cfg=None),
+        positional_encoding=dict(
+            num_feats=128, normalize=True, offset=0.0, temperature=20),
+        bbox_head=dict(
+            type='DINOHead',
+            num_classes=num_classes,
+            sync_cls_avg_factor=True,
+            loss_cls=dict(
+                type='FocalLoss',
+                use_sigmoid=True,
+                gamma=2.0,
+                alpha=0.25,
+                loss_weight=1.0),
+            loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+            loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+        dn_cfg=dict(
+            label_noise_scale=0.5,
+            box_noise_scale=1.0,
+            group_cfg=dict(dynamic=True, num_groups=None,
+                           num_dn_queries=100)),
+        train_cfg=dict(
+            assigner=dict(
+                type='HungarianAssigner',
+                match_costs=[
+                    dict(type='FocalLossCost', weight=2.0),
+                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                    dict(type='IoUCost', iou_mode='giou', weight=2.0)
+                ])),
+        test_cfg=dict(max_per_img=100))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', help='profile this config\'s model '
+                        '(default: the built-in demo DINO-R18)')
+    parser.add_argument('--kernel', choices=['mmcv', 'fast', 'both'],
+                        default='both')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--img-size', type=int, default=160)
+    parser.add_argument('--max-boxes', type=int, default=6,
+                        help='1..max random gt boxes per image')
+    parser.add_argument('--profile-iters', type=int, default=1,
+                        help='profiled steps per kernel (after one warm-up)')
+    parser.add_argument('--timing-iters', type=int, default=0,
+                        help='un-profiled steps per kernel, timed in '
+                        'alternation (0: skip)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch.set_num_threads (default: unchanged)')
+    parser.add_argument('--seed', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def build_detector(config: Optional[str]) -> Tuple[nn.Module, int]:
+    """The detector to profile (train mode) and its number of classes."""
+    if config is None:
+        init_default_scope('mmvision_plus')
+        model_cfg = demo_dino_cfg()
+    else:
+        cfg = Config.fromfile(config)
+        init_default_scope(cfg.get('default_scope', 'mmvision_plus'))
+        model_cfg = cfg.model
+    head = model_cfg.get('bbox_head') or {}
+    if 'num_classes' not in head:
+        raise KeyError(f'{config or "demo config"}: model.bbox_head has no '
+                       'num_classes (needed to draw random labels)')
+    model = MODELS.build(model_cfg)
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    return model.train(), head['num_classes']
+
+
+def random_batch(batch_size: int, img_size: int, num_classes: int,
+                 max_boxes: int, gen: torch.Generator) -> dict:
+    """Random uint8 images with 1..max_boxes random boxes each, packed as a
+    dataloader would (``inputs`` list + ``DetDataSample`` list)."""
+    inputs, samples = [], []
+    for _ in range(batch_size):
+        inputs.append(
+            torch.randint(0, 256, (3, img_size, img_size), dtype=torch.uint8,
+                          generator=gen))
+        num = int(torch.randint(1, max_boxes + 1, (1, ), generator=gen))
+        wh = torch.rand(num, 2, generator=gen) * img_size * 0.4 + 8
+        xy = torch.rand(num, 2, generator=gen) * (img_size - wh)
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(img_size, img_size),
+                ori_shape=(img_size, img_size),
+                scale_factor=(1.0, 1.0)))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.cat([xy, xy + wh], 1),
+            labels=torch.randint(0, num_classes, (num, ), generator=gen))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer,
+               batch: dict) -> Dict[str, float]:
+    """One training step; returns the logged losses."""
+    with record_function('data_preprocessor'):
+        data = model.data_preprocessor(batch, True)
+    losses = model(**data, mode='loss')
+    loss, log_vars = model.parse_losses(losses)
+    optimizer.zero_grad()
+    loss.backward()
+    with record_function('optimizer step'):
+        optimizer.step()
+    return {k: float(torch.as_tensor(v).detach()) for k, v in log_vars.items()}
+
+
+def _labelled(label: str, fn: Callable) -> Callable:
+
+    def wrapper(*args, **kwargs):
+        with record_function(label):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def stage_ranges(model: nn.Module) -> Iterator[None]:
+    """Wrap the detector's stages (and both deformable attention kernels)
+    in ``record_function`` ranges; undone on exit. Stages a model does not
+    have are skipped."""
+    head = getattr(model, 'bbox_head', None)
+    targets = [(model, 'extract_feat', 'backbone + neck'),
+               (model, 'pre_transformer', 'pre_transformer'),
+               (model, 'forward_encoder', 'encoder'),
+               (model, 'pre_decoder', 'pre_decoder (two-stage, denoising)'),
+               (model, 'forward_decoder', 'decoder'),
+               (head, 'loss', 'head + losses'),
+               (getattr(head, 'assigner', None), 'assign',
+                'Hungarian matching (costs + scipy)'),
+               (mmcv_msda, 'multi_scale_deformable_attn_pytorch',
+                KERNEL_LABEL),
+               (fast_msda, 'multi_scale_deformable_attn_cpu', KERNEL_LABEL)]
+    patched = []
+    for owner, name, label in targets:
+        if owner is None or not hasattr(owner, name):
+            continue
+        patched.append((owner, name, owner.__dict__.get(name)))
+        setattr(owner, name, _labelled(label, getattr(owner, name)))
+    try:
+        yield
+    finally:
+        for owner, name, original in reversed(patched):
+            if original is None:
+                delattr(owner, name)  # an instance attribute we added
+            else:
+                setattr(owner, name, original)
+
+
+def stage_times(events, labels: set) -> Dict[str, float]:
+    """Exclusive CPU time (us) per stage from the profiler's event tree.
+
+    A forward stage is the path of nested labels (``'encoder / ms_deform_attn
+    kernel'``); a backward node (``evaluate_function: XBackward0``) is charged
+    to ``'backward: <stage>'`` of the forward op with the same sequence
+    number. Each charged event's time excludes that of charged events nested
+    in it.
+    """
+
+    def label_path(event) -> Tuple[str, ...]:
+        path = []
+        while event is not None:
+            if event.name in labels:
+                path.append(event.name)
+            event = event.cpu_parent
+        return tuple(reversed(path))
+
+    forward_stage = {}
+    for event in events:
+        if (event.sequence_nr >= 0 and not event.name.startswith(
+                BACKWARD_PREFIX) and event.sequence_nr not in forward_stage):
+            forward_stage[event.sequence_nr] = ' / '.join(
+                label_path(event)) or 'unlabelled'
+
+    def bucket(event) -> Optional[str]:
+        if event.name.startswith(BACKWARD_PREFIX):
+            return 'backward: ' + forward_stage.get(
+                event.sequence_nr, 'unmatched (AccumulateGrad, ...)')
+        if event.name in labels:
+            return ' / '.join(label_path(event))
+        return None
+
+    def nested_total(event) -> float:
+        total = 0.0
+        for child in event.cpu_children:
+            total += (child.cpu_time_total
+                      if bucket(child) else nested_total(child))
+        return total
+
+    times: Dict[str, float] = defaultdict(float)
+    for event in events:
+        name = bucket(event)
+        if name:
+            times[name] += event.cpu_time_total - nested_total(event)
+    return times
+
+
+def profile_steps(model: nn.Module, optimizer: torch.optim.Optimizer,
+                  batch: dict, iters: int) -> Tuple[Dict[str, float], float]:
+    """Per-stage exclusive seconds per step, and profiled wall s/step."""
+    labels = {
+        'data_preprocessor', 'optimizer step', 'backbone + neck',
+        'pre_transformer', 'encoder', 'pre_decoder (two-stage, denoising)',
+        'decoder', 'head + losses', 'Hungarian matching (costs + scipy)',
+        KERNEL_LABEL
+    }
+    with stage_ranges(model):
+        train_step(model, optimizer, batch)  # warm-up
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            for _ in range(iters):
+                train_step(model, optimizer, batch)
+            wall = (time.perf_counter() - start) / iters
+    times = stage_times(prof.events(), labels)
+    return {k: v / 1e6 / iters for k, v in times.items()}, wall
+
+
+def print_profile(name: str, times: Dict[str, float], wall: float) -> None:
+    total = sum(times.values())
+    print(f'\n### {name}: {wall:.2f} s/step under the profiler '
+          f'({total:.2f} s charged to stages)\n')
+    print('| stage | s/step | share |')
+    print('|---|---:|---:|')
+    for stage, sec in sorted(times.items(), key=lambda kv: -kv[1]):
+        print(f'| {stage} | {sec:.3f} | {sec / wall:.1%} |')
+    kernel = sum(v for k, v in times.items() if KERNEL_LABEL in k)
+    print(f'| **all {KERNEL_LABEL} (fwd + bwd)** | {kernel:.3f} | '
+          f'{kernel / wall:.1%} |')
+
+
+def time_steps(runs: Dict[str, Tuple[nn.Module, torch.optim.Optimizer]],
+               batch: dict, iters: int) -> Dict[str, float]:
+    """Median s/step of un-profiled steps, the models taking turns."""
+    times: Dict[str, List[float]] = {name: [] for name in runs}
+    for _ in range(iters):
+        for name, (model, optimizer) in runs.items():
+            start = time.perf_counter()
+            train_step(model, optimizer, batch)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    base, num_classes = build_detector(args.config)
+    batch = random_batch(args.batch_size, args.img_size, num_classes,
+                         args.max_boxes,
+                         torch.Generator().manual_seed(args.seed))
+    kernels = ['mmcv', 'fast'] if args.kernel == 'both' else [args.kernel]
+    runs = {}
+    for kernel in kernels:
+        model = copy.deepcopy(base)
+        if kernel == 'fast':
+            switched = use_fast_cpu_deform_attn(model)
+            print(f'fast kernel: switched {switched} deformable attention '
+                  'modules')
+        runs[kernel] = (model,
+                        torch.optim.AdamW(
+                            model.parameters(), lr=1e-4, weight_decay=1e-4))
+
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
+          f'batch {args.batch_size} x {args.img_size} px, '
+          f'{args.config or "demo DINO-R18 (3+3 layers, 100 queries)"}')
+    first_losses = {}
+    for kernel, (model, optimizer) in runs.items():
+        torch.manual_seed(args.seed)  # same denoising noise for every kernel
+        first_losses[kernel] = train_step(model, optimizer, batch)['loss']
+    if len(runs) == 2:
+        diff = abs(first_losses['mmcv'] - first_losses['fast'])
+        print('first-step loss: ' + ', '.join(
+            f'{k} {v:.6f}' for k, v in first_losses.items()) +
+              f' (abs diff {diff:.2e})')
+
+    for kernel, (model, optimizer) in runs.items():
+        times, wall = profile_steps(model, optimizer, batch,
+                                    args.profile_iters)
+        print_profile(f'{kernel} kernel', times, wall)
+
+    if args.timing_iters:
+        medians = time_steps(runs, batch, args.timing_iters)
+        print(f'\nun-profiled training step, median of {args.timing_iters} '
+              '(kernels alternating):')
+        for kernel, sec in medians.items():
+            print(f'  {kernel}: {sec:.3f} s/iter')
+        if len(medians) == 2:
+            print(f'  mmcv / fast: {medians["mmcv"] / medians["fast"]:.2f}x')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
