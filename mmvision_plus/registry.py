@@ -37,6 +37,7 @@ from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
 from mmdet.registry import WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
 SCOPE = 'mmvision_plus'
@@ -51,6 +52,10 @@ DATASETS = Registry('dataset', parent=MMDET_DATASETS, scope=SCOPE,
                     locations=['mmvision_plus.datasets'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMDET_DATA_SAMPLERS,
                          scope=SCOPE, locations=['mmvision_plus.datasets'])
+# mmdet has no FUNCTIONS registry: ours hangs directly under mmengine's root
+# (collate functions: ``collate_fn=dict(type='mmvision_plus.dinov2_collate')``).
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE,
+                     locations=['mmvision_plus.datasets'])
 TRANSFORMS = Registry('transform', parent=MMDET_TRANSFORMS, scope=SCOPE,
                       locations=['mmvision_plus.datasets'])
 MODELS = Registry('model', parent=MMDET_MODELS, scope=SCOPE,
