@@ -1,3 +1,8 @@
 from .check_finite_loss_hook import CheckFiniteLossHook
 
 __all__ = ['CheckFiniteLossHook']
+from .freeze_last_layer_hook import FreezeLastLayerHook
+from .submodule_grad_clip_hook import SubmoduleGradClipHook
+from .teacher_temp_hook import TeacherTempWarmupHook, teacher_temp_at
+__all__ += ['FreezeLastLayerHook', 'SubmoduleGradClipHook',
+            'TeacherTempWarmupHook', 'teacher_temp_at']
