@@ -1,22 +1,12 @@
 #!/usr/bin/env bash
 # Distributed training on one or more machines with torchrun.
 #   bash tools/dist_train.sh CONFIG NPROC [train.py options...]
-# Without a GPU the processes use the gloo backend on the CPU.
+# Without a GPU the processes use the gloo backend on the CPU. NNODES,
+# NODE_RANK, PORT, MASTER_ADDR and PYTHON: see tools/dist_launch.sh.
 set -euo pipefail
 CONFIG=$1
 NPROC=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
 DIR="$(cd "$(dirname "$0")" && pwd)"
 
-PYTHONPATH="$DIR/..:${PYTHONPATH:-}" \
-"$PYTHON" -m torch.distributed.run \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$NPROC" \
-    --master_port="$PORT" \
-    "$DIR/train.py" "$CONFIG" --launcher pytorch "${@:3}"
+exec bash "$DIR/dist_launch.sh" "$NPROC" "$DIR/train.py" "$CONFIG" \
+    --launcher pytorch "${@:3}"

@@ -7,23 +7,20 @@ Same interface as mmdet's ``tools/test.py``::
         [--launcher pytorch]
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.evaluator import DumpResults
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 import mmvision_plus  # noqa: F401  (safe checkpoint loading)
-from mmvision_plus.utils import register_all_modules, setup_cpu_distributed
+from mmvision_plus.utils import register_all_modules, tool_helpers
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test (and eval) a model')
-    parser.add_argument('config', help='test config file path')
+    parser = tool_helpers.make_runner_parser(
+        'Test (and eval) a model', config_help='test config file path',
+        work_dir_help='the dir to save the metrics')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save the metrics')
     parser.add_argument('--out', type=str,
                         help='dump predictions to a pickle file')
     parser.add_argument('--show', action='store_true',
@@ -33,17 +30,7 @@ def parse_args() -> argparse.Namespace:
                         'images are saved')
     parser.add_argument('--wait-time', type=float, default=2,
                         help='the interval of show (s)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, key=value pairs')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return tool_helpers.parse_runner_args(parser)
 
 
 def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
@@ -67,27 +54,13 @@ def main() -> None:
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
                                 'exist')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = tool_helpers.load_runner_config(args)
     cfg.load_from = args.checkpoint
 
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
 
-    setup_cpu_distributed(cfg)
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    runner = tool_helpers.build_runner(cfg)
 
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

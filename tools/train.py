@@ -9,21 +9,18 @@ On a CPU-only machine ``--amp`` trains under bfloat16 autocast and
 ``--launcher pytorch`` (``tools/dist_train.sh``) runs DDP on gloo.
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import Config
 
-import mmvision_plus  # noqa: F401  (safe checkpoint loading)
-from mmvision_plus.utils import register_all_modules, setup_cpu_distributed
+import mmvision_plus  # noqa: F401  (safe checkpoint loading and saving)
+from mmvision_plus.utils import register_all_modules, tool_helpers
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a model')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser = tool_helpers.make_runner_parser(
+        'Train a model', config_help='train config file path',
+        work_dir_help='the dir to save logs and models')
     parser.add_argument(
         '--amp', action='store_true',
         help='mixed precision: fp16 AMP on GPU, bf16 autocast on CPU')
@@ -34,17 +31,7 @@ def parse_args() -> argparse.Namespace:
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or, with no value, from the '
         'latest checkpoint in the work dir')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, key=value pairs')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return tool_helpers.parse_runner_args(parser)
 
 
 def apply_amp(cfg: Config) -> None:
@@ -68,17 +55,7 @@ def apply_amp(cfg: Config) -> None:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = tool_helpers.load_runner_config(args)
 
     if args.amp:
         apply_amp(cfg)
@@ -100,13 +77,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
-    setup_cpu_distributed(cfg)
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    runner.train()
+    tool_helpers.build_runner(cfg).train()
 
 
 if __name__ == '__main__':

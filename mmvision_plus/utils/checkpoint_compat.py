@@ -14,8 +14,9 @@ Instead this module
    pickle needs no ``builtins.getattr`` (the classic gadget that must never
    be allow-listed), and
 2. allow-lists exactly the plain data types such a checkpoint holds:
-   ``HistoryBuffer`` itself and numpy's array reconstruction / dtypes /
-   scalars (plus ``_codecs.encode``, which numpy uses for raw bytes).
+   ``HistoryBuffer`` itself, numpy's array reconstruction / dtypes /
+   scalars (plus ``_codecs.encode``, which numpy uses for raw bytes) and
+   ``builtins.bytes`` (see :func:`_plain_data_builtins`).
 
 Everything else still goes through the ``weights_only`` unpickler and is
 rejected as before.
@@ -62,20 +63,41 @@ def _numpy_safe_globals() -> List[Any]:
     return safe
 
 
-_ENABLED = False
+def _plain_data_builtins() -> List[Any]:
+    """Builtins that protocol-2 pickles of plain data call.
+
+    ``torch.save`` pickles with protocol 2, where an empty byte string is
+    written as a call ``builtins.bytes()`` (a non-empty one goes through
+    ``_codecs.encode``). A numpy array with no elements has empty raw data,
+    so a :class:`HistoryBuffer` that was created but never updated needs
+    ``bytes``.
+
+    ``bytes`` is not a gadget: whatever arguments a malicious pickle gives
+    it, it only builds an immutable byte string and runs no code of the
+    file's choosing. ``bytes()`` is ``b''``; ``bytes(n)`` is ``n`` zero
+    bytes, exactly what ``builtins.bytearray`` (allowed by torch by default)
+    already builds; ``bytes(iterable_of_ints)`` and ``bytes(buffer)`` copy
+    data; ``bytes(text, encoding[, errors])`` is what ``_codecs.encode``
+    (also allowed by torch by default) does; ``bytes(obj)`` calls
+    ``obj.__bytes__`` / ``__index__`` / ``__iter__``, and the only objects
+    the ``weights_only`` unpickler can hand it are allow-listed data types
+    (tensors, numpy arrays and scalars, containers) whose methods only read
+    their own data. Callables that turn data into code (``getattr``,
+    ``eval``, ``exec``, ``__import__``, ``os.*``, ``subprocess.*``) stay
+    blocked.
+    """
+    return [bytes]
 
 
 def enable_safe_checkpoint_loading() -> None:
     """Patch :class:`HistoryBuffer` pickling and allow-list its data types.
 
-    Idempotent; called when :mod:`mmvision_plus` is imported.
+    Idempotent (torch keeps the allow-list as a set); called when
+    :mod:`mmvision_plus` is imported.
     """
-    global _ENABLED
-    if _ENABLED:
-        return
     HistoryBuffer.__getstate__ = _history_buffer_getstate
     HistoryBuffer.__setstate__ = _history_buffer_setstate
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals([HistoryBuffer] +
-                                             _numpy_safe_globals())
-    _ENABLED = True
+                                             _numpy_safe_globals() +
+                                             _plain_data_builtins())

@@ -8,6 +8,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +24,10 @@ from mmvision_plus.datasets.demo_world import (COLOURS, SHAPE_CLASSES,
                                                ensure_demo_world,
                                                generate_demo_world,
                                                read_marker)
+from mmvision_plus.datasets.demo_world import generation, storage
+from mmvision_plus.datasets.demo_world.identities import \
+    sample_identity_attributes
+from mmvision_plus.datasets.demo_world.language import identity_captions
 from mmvision_plus.utils import register_all_modules
 
 register_all_modules()
@@ -78,6 +83,73 @@ def test_deterministic_for_a_seed(world, tmp_path):
     assert 'images/train/000001.png' in changed
     assert 'pedes/reid_raw.json' in changed
     assert 'videos/annotations/train.json' in changed
+
+
+# sha256 per top-level entry of the world; see part_digests
+PINNED = [
+    (dict(seed=0, num_train=6, num_val=4, img_size=96, num_identities=5,
+          images_per_identity=(2, 3), pedes_size=(48, 24), num_videos=2,
+          num_val_videos=1, video_frames=(4, 6), captions_per_image=6,
+          crop_size=16),
+     {'DONE':
+        '53da46b7d60c92f73c72af017bd5524ac9444d579ceff53c88912a15a2141e7e',
+      'annotations':
+        '1f715854d856ff3e0e454c8522be1bda000f526397b8f4ed1921b32b19d2fa16',
+      'crops':
+        'a0107fd677f62b3a8eee6f93ef12b0f7946cbde5f1983f298836298da93e16f1',
+      'depth':
+        'ad2f3f368bb779c840c9a8cfa9f01de3af1ea0d3a9c8d056830c0f02a2eac33c',
+      'images':
+        '47daf29b8fafd2921f75d466f5dc4ec0debf08c41555339679e23bba163f9940',
+      'pedes':
+        'b2d7d5b3ef52fc1bf54340ae40fbddcdeca11a2be492b134ee97d76c1d296fd6',
+      'refcoco':
+        '1db191763fba6ab1f2b26c3d98b619a1c5cd0ea5a9fe0a45a669736a43b4f0f1',
+      'videos':
+        'fa9cd1a0dd124a5dca9462e57a911328680b5e8d2f9f4761e78620dde385e498'}),
+    (dict(seed=1, num_train=5, num_val=4, img_size=64, num_identities=6,
+          images_per_identity=(2, 2), pedes_size=(32, 16), num_videos=2,
+          num_val_videos=1, video_frames=(2, 3), captions_per_image=2,
+          crop_size=12, only='pedes,detection'),
+     {'DONE':
+        '4a1eeab7cffadf64faea39ae2f4536780852e0d293a7461ee08dad6c308b3043',
+      'annotations':
+        '0fa4c3aeb4dbcdedd467f1a8087eb28c6d13699243cba63bc59e5058d5e54ff9',
+      'images':
+        '8df9b189a34c64a9eb8f40fc675f036655a99c12f0f9cac16fbf84700be06ce1',
+      'pedes':
+        '40b52e20accff25b57d5824c010bc07ec4dd665371ca8d01bda448012bedca3c'}),
+]
+
+
+def part_digests(root: Path) -> dict:
+    """{top-level entry: sha256 over its files}: for each file under the
+    entry, in order of relative path, the path (utf-8), a zero byte and the
+    sha256 of the file's bytes."""
+    files = sorted((p for p in root.rglob('*') if p.is_file()),
+                   key=lambda p: p.relative_to(root).as_posix())
+    digests = {}
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        digests.setdefault(rel.split('/')[0], hashlib.sha256()).update(
+            rel.encode() + b'\0' + hashlib.sha256(path.read_bytes()).digest())
+    return {name: d.hexdigest() for name, d in digests.items()}
+
+
+@pytest.mark.parametrize('kwargs,expected', PINNED,
+                         ids=['all-parts', 'pedes-detection'])
+def test_output_is_pinned(kwargs, expected, tmp_path):
+    """The same arguments give the same bytes under the same format version.
+
+    The digests were recorded with the generator as it stood before it
+    became a package (commit c1e2d0b). A change that alters them is a new
+    format version: raise it in ``demo_world/versions.py`` and record the
+    new digests here. (PNG and JPEG bytes also depend on the zlib and
+    libjpeg inside Pillow: the pins hold for the pinned requirements.)
+    """
+    assert demo_world.FORMAT_VERSION == 4, 'format changed: update the pins'
+    out = generate_demo_world(tmp_path / 'w', **kwargs)
+    assert part_digests(out) == expected
 
 
 def test_only_parts_match_the_full_world(world, tmp_path):
@@ -174,7 +246,7 @@ def test_mmdet_coco_dataset_and_pipeline(world):
     plain.full_init()
     assert len(plain) == 8
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        strict = DATASETS.build(dict(type='CocoDataset', **kwargs))
+        strict = DATASETS.build(dict(type='StrictCocoDataset', **kwargs))
         sample = strict[0]
     assert type(strict).__name__ == 'StrictCocoDataset'
     assert len(strict) == 8
@@ -277,7 +349,7 @@ def test_pedes_layout_splits_and_loader(world):
 
 
 def test_identities_need_attribute_combinations():
-    identities = demo_world._identity_attributes(0, 100)
+    identities = sample_identity_attributes(0, 100)
     tuples = {tuple(sorted(a.items())) for a in identities}
     assert len(tuples) == 100
     for key in ('shape', 'colour', 'colour2', 'pattern', 'size'):
@@ -287,7 +359,7 @@ def test_identities_need_attribute_combinations():
     # descriptions carry every identity attribute
     attrs = identities[0]
     rng = np.random.default_rng(0)
-    for caption in demo_world._identity_captions(
+    for caption in identity_captions(
             attrs, dict(angle=0.0, background='light striped'), rng):
         for key in ('shape', 'colour', 'size'):
             assert attrs[key] in caption
@@ -379,7 +451,7 @@ def test_failed_generation_leaves_nothing(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError('disk full')
 
-    monkeypatch.setattr(demo_world, '_write_videos', boom)
+    monkeypatch.setattr(generation, 'write_videos', boom)
     with pytest.raises(RuntimeError, match='disk full'):
         generate_demo_world(tmp_path / 'w', **TINY)
     assert list(tmp_path.iterdir()) == []
@@ -389,10 +461,11 @@ def test_killed_generation_keeps_no_complete_looking_world(tmp_path):
     out = tmp_path / 'w'
     previous = generate_demo_world(out, seed=5, **TINY)
     before = digest_tree(previous)
-    # load the module file alone: the subprocess starts in a second
+    # load the package alone: the subprocess starts in a second
     code = ('import importlib.util as u, sys; '
             's = u.spec_from_file_location("dw", sys.argv[2]); '
-            'm = u.module_from_spec(s); s.loader.exec_module(m); '
+            'm = u.module_from_spec(s); sys.modules["dw"] = m; '
+            's.loader.exec_module(m); '
             'm.generate_demo_world(sys.argv[1], seed=6, num_train=400)')
     proc = subprocess.Popen(
         [sys.executable, '-c', code, str(out), demo_world.__file__])
@@ -413,6 +486,48 @@ def test_killed_generation_keeps_no_complete_looking_world(tmp_path):
     ensure_demo_world(out, seed=7, **TINY)
     assert read_marker(out)['args']['seed'] == 7
     assert sorted(p.name for p in tmp_path.iterdir()) == ['w']
+
+
+def test_ensure_regenerates_another_format_version(tmp_path):
+    out = tmp_path / 'w'
+    ensure_demo_world(out, seed=0, only='pedes', **TINY)
+    marker = read_marker(out)
+    assert marker['format_version'] == demo_world.FORMAT_VERSION
+    marker['format_version'] -= 1
+    (out / 'DONE').write_text(json.dumps(marker))
+    ensure_demo_world(out, seed=0, only='pedes', **TINY)
+    assert read_marker(out)['format_version'] == demo_world.FORMAT_VERSION
+
+
+def test_file_writes_are_atomic(tmp_path):
+    path = tmp_path / 'sub' / 'a.json'
+    storage.dump_json({'ok': 1}, path)
+    # json.dump writes the first items before it meets the bad one
+    with pytest.raises(TypeError):
+        storage.dump_json({'ok': 2, 'bad': object()}, path)
+    assert json.loads(path.read_text()) == {'ok': 1}
+    png = tmp_path / 'sub' / 'b.png'
+    with pytest.raises(TypeError):
+        storage.save_png(np.zeros((4, 4, 3), np.complex64), png)
+    assert sorted(p.name for p in path.parent.iterdir()) == ['a.json']
+
+
+def test_importing_datasets_leaves_the_demo_world_unloaded(subprocess_env):
+    code = textwrap.dedent('''
+        import json, sys
+        import mmvision_plus.datasets
+        loaded = [m for m in sys.modules
+                  if m.startswith('mmvision_plus.datasets.demo_world')]
+        from mmvision_plus.datasets import (demo_world, ensure_demo_world,
+                                            generate_demo_world)
+        print(json.dumps(dict(loaded=loaded, same=[
+            generate_demo_world is demo_world.generate_demo_world,
+            ensure_demo_world is demo_world.ensure_demo_world])))
+    ''')
+    out = subprocess.run([sys.executable, '-c', code], env=subprocess_env,
+                         capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result == dict(loaded=[], same=[True, True])
 
 
 def test_ensure_reuses_a_matching_world(tmp_path):

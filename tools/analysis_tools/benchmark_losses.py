@@ -1,14 +1,15 @@
-"""Benchmark our SIoU and Focal losses against mmdet's, on CPU.
+"""Benchmark our PaperSIoULoss and ExtendedFocalLoss against mmdet's, on CPU.
 
 Times forward + backward (median of ``--repeats`` runs after ``--warmup``
 runs, the losses taking turns) in one process, so the ratios compare like
 with like:
 
-* box losses on ``--num-boxes`` random (pred, target) pairs: our SIoULoss vs
-  mmdet's GIoULoss, CIoULoss and SIoULoss(neg_gamma=True) (the paper's form);
+* box losses on ``--num-boxes`` random (pred, target) pairs: our
+  PaperSIoULoss vs mmdet's GIoULoss, CIoULoss and SIoULoss(neg_gamma=True)
+  (the paper's form);
 * classification on ``--num-anchors`` x ``--num-classes`` logits with integer
-  labels (background = num_classes): our FocalLoss vs mmdet's FocalLoss,
-  whose CPU path is its pure-PyTorch ``py_sigmoid_focal_loss``.
+  labels (background = num_classes): our ExtendedFocalLoss vs mmdet's
+  FocalLoss, whose CPU path is its pure-PyTorch ``py_sigmoid_focal_loss``.
 
 Prints a markdown table (time, and time relative to ours: > 1 means mmdet's
 is slower). Example::
@@ -22,11 +23,9 @@ import time
 from typing import Callable, List, Tuple
 
 import torch
-from mmdet.models.losses import CIoULoss, GIoULoss
-from mmdet.models.losses import FocalLoss as MMDetFocalLoss
-from mmdet.models.losses import SIoULoss as MMDetSIoULoss
+from mmdet.models.losses import CIoULoss, FocalLoss, GIoULoss, SIoULoss
 
-from mmvision_plus.models.losses import FocalLoss, SIoULoss
+from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 
 
 def parse_args(argv=None):
@@ -81,11 +80,11 @@ def run(args) -> List[Tuple[str, str, float, float]]:
     rows = []
 
     pred, target = random_box_pairs(args.num_boxes, gen)
-    box_losses = [('ours SIoULoss (paper)', SIoULoss()),
+    box_losses = [('ours PaperSIoULoss', PaperSIoULoss()),
                   ('mmdet SIoULoss(neg_gamma=True)',
-                   MMDetSIoULoss(neg_gamma=True)),
-                  ('mmdet GIoULoss', GIoULoss()), ('mmdet CIoULoss',
-                                                   CIoULoss())]
+                   SIoULoss(neg_gamma=True)),
+                  ('mmdet GIoULoss', GIoULoss()),
+                  ('mmdet CIoULoss', CIoULoss())]
     secs = time_fwd_bwd([m for _, m in box_losses], pred, target,
                         args.repeats, args.warmup)
     for (name, _), sec in zip(box_losses, secs):
@@ -95,10 +94,10 @@ def run(args) -> List[Tuple[str, str, float, float]]:
     logits = torch.randn(args.num_anchors, args.num_classes, generator=gen)
     labels = torch.randint(0, args.num_classes + 1, (args.num_anchors, ),
                            generator=gen)
-    cls_losses = [('ours FocalLoss', FocalLoss()),
-                  ('ours FocalLoss, per-class alpha',
-                   FocalLoss(alpha=[0.25] * args.num_classes)),
-                  ('mmdet FocalLoss (CPU path)', MMDetFocalLoss())]
+    cls_losses = [('ours ExtendedFocalLoss', ExtendedFocalLoss()),
+                  ('ours ExtendedFocalLoss, per-class alpha',
+                   ExtendedFocalLoss(alpha=[0.25] * args.num_classes)),
+                  ('mmdet FocalLoss (CPU path)', FocalLoss())]
     secs = time_fwd_bwd([m for _, m in cls_losses], logits, labels,
                         args.repeats, args.warmup)
     for (name, _), sec in zip(cls_losses, secs):

@@ -1,15 +1,24 @@
-from .focal_loss import FocalLoss, sigmoid_focal_loss, softmax_focal_loss
-from .siou_loss import SIoULoss, siou_cost_terms, siou_loss
-from .cmpm_loss import CMPMLoss, cmpm_loss, identity_match_matrix, matching_kl
+from .base_loss import BaseLoss, check_reduction
+from .pairwise_matching_loss import (PairwiseMatchingLoss,
+                                     cosine_similarity_matrix,
+                                     identity_match_matrix, matching_kl,
+                                     matching_kl_rows)
+from .focal_loss import (ExtendedFocalLoss, sigmoid_focal_loss,
+                         softmax_focal_loss)
+from .siou_loss import PaperSIoULoss, siou_cost_terms, siou_loss
+from .cmpm_loss import CMPMLoss, cmpm_loss
 from .identity_loss import IdentityLoss, identity_loss
 from .sdm_loss import SDMLoss, sdm_loss
 from .silog_loss import SiLogLoss
 __all__: list = []
-__all__ += ['FocalLoss', 'sigmoid_focal_loss', 'softmax_focal_loss',
-            'SIoULoss', 'siou_cost_terms', 'siou_loss']
+__all__ += ['BaseLoss', 'check_reduction',
+            'PairwiseMatchingLoss', 'cosine_similarity_matrix']
+__all__ += ['ExtendedFocalLoss', 'sigmoid_focal_loss', 'softmax_focal_loss',
+            'PaperSIoULoss', 'siou_cost_terms', 'siou_loss']
 __all__ += ['SiLogLoss']
 __all__ += ['CMPMLoss', 'cmpm_loss', 'identity_match_matrix', 'matching_kl',
-            'IdentityLoss', 'identity_loss', 'SDMLoss', 'sdm_loss']
+            'matching_kl_rows', 'IdentityLoss', 'identity_loss', 'SDMLoss',
+            'sdm_loss']
 from .dino_losses import (centered_softmax, dino_cross_entropy,
                           ema_center_update, ibot_masked_cross_entropy,
                           sinkhorn_knopp)

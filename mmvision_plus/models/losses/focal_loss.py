@@ -1,12 +1,17 @@
 """Focal loss (Lin et al. 2017) with per-class alpha, soft targets, a
 softmax form, probability inputs and an ignore label.
 
-Registered in our scope as ``FocalLoss``: inside ``default_scope=
-'mmvision_plus'`` it shadows mmdet's class of the same name, which stays
-reachable as ``mmdet.FocalLoss``. With the default arguments it is a drop-in
-for mmdet's: same constructor, same call
+Registered as ``ExtendedFocalLoss``, a name of its own, so that
+``type='FocalLoss'`` always means mmdet's class, whatever scope or base a
+config inherits. How it differs from mmdet 3.3's ``FocalLoss``: mmdet's
+takes one float ``alpha``, has the sigmoid form only (``use_sigmoid=False``
+raises ``NotImplementedError``), no ignore label, and for soft (N, C)
+targets keeps the binary modulating factor ``(p + t - 2 p t)^gamma`` instead
+of the Quality Focal Loss one below. With the default arguments ours is a
+drop-in for mmdet's: same constructor arguments, same call
 ``(pred, target, weight, avg_factor, reduction_override)``, same integer
-label convention (background = ``num_classes``) and the same weight shapes.
+label convention (background = ``num_classes``), the same weight shapes and
+the same numbers (up to float rounding).
 
 Sigmoid form (``use_sigmoid=True``), for logits ``x`` (N, C),
 ``p = sigmoid(x)`` and a target ``t`` in [0, 1] of shape (N, C)::
@@ -46,11 +51,10 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
-from mmdet.models.losses.utils import weight_reduce_loss
-from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
+from .base_loss import BaseLoss
 
 AlphaType = Optional[Union[float, Sequence[float]]]
 
@@ -79,8 +83,8 @@ def _check_labels(labels: Tensor, num_valid: int,
         low, high = torch.aminmax(checked)
         if bool((low < 0) | (high >= num_valid)):
             raise ValueError(
-                f'FocalLoss: integer labels must be in [0, {num_valid - 1}]'
-                + ('' if ignore_index is None else
+                'ExtendedFocalLoss: integer labels must be in '
+                f'[0, {num_valid - 1}]' + ('' if ignore_index is None else
                    f' or equal ignore_index={ignore_index}') +
                 f', got values in [{int(low)}, {int(high)}]')
     return keep
@@ -89,14 +93,14 @@ def _check_labels(labels: Tensor, num_valid: int,
 def _check_soft_targets(pred: Tensor, target: Tensor) -> None:
     """Float targets must have the prediction's shape and lie in [0, 1]."""
     if target.shape != pred.shape:
-        raise ValueError('FocalLoss: float targets must have the shape of '
-                         f'pred {tuple(pred.shape)}, got '
+        raise ValueError('ExtendedFocalLoss: float targets must have the '
+                         f'shape of pred {tuple(pred.shape)}, got '
                          f'{tuple(target.shape)}')
     if target.numel():
         low, high = torch.aminmax(target)
         if not bool((low >= 0) & (high <= 1)):
-            raise ValueError('FocalLoss: float targets must lie in [0, 1] '
-                             f'(and be finite), got values in '
+            raise ValueError('ExtendedFocalLoss: float targets must lie in '
+                             '[0, 1] (and be finite), got values in '
                              f'[{float(low)}, {float(high)}]')
 
 
@@ -171,10 +175,11 @@ def softmax_focal_loss(pred: Tensor,
 
 
 @MODELS.register_module()
-class FocalLoss(BaseModule):
+class ExtendedFocalLoss(BaseLoss):
     """Focal loss, drop-in for mmdet's ``FocalLoss`` with extensions.
 
-    See the module docstring for the formulas.
+    See the module docstring for the formulas and for how it differs from
+    mmdet's ``FocalLoss``.
 
     Args:
         use_sigmoid (bool): Sigmoid (per-class binary) form if True, softmax
@@ -202,16 +207,12 @@ class FocalLoss(BaseModule):
                  activated: bool = False,
                  ignore_index: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(reduction, loss_weight, init_cfg)
         if gamma < 0:
-            raise ValueError(f'FocalLoss: gamma must be >= 0, got {gamma}')
-        if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError("FocalLoss: reduction must be 'none', 'mean' or "
-                             f"'sum', got {reduction!r}")
+            raise ValueError(
+                f'ExtendedFocalLoss: gamma must be >= 0, got {gamma}')
         self.use_sigmoid = use_sigmoid
         self.gamma = gamma
-        self.reduction = reduction
-        self.loss_weight = loss_weight
         self.activated = activated
         self.ignore_index = ignore_index
         if alpha is None or isinstance(alpha, (int, float)):
@@ -221,9 +222,9 @@ class FocalLoss(BaseModule):
             class_alpha = torch.as_tensor(alpha, dtype=torch.float32)
             if class_alpha.dim() != 1 or not bool(
                     ((class_alpha >= 0) & (class_alpha <= 1)).all()):
-                raise ValueError('FocalLoss: alpha must be a float or a flat '
-                                 'list of per-class values in [0, 1], got '
-                                 f'{alpha}')
+                raise ValueError('ExtendedFocalLoss: alpha must be a float '
+                                 'or a flat list of per-class values in '
+                                 f'[0, 1], got {alpha}')
             self.alpha = list(map(float, alpha))
             self.register_buffer('class_alpha', class_alpha, persistent=False)
 
@@ -233,8 +234,8 @@ class FocalLoss(BaseModule):
             return self.alpha
         if self.class_alpha.numel() != num_classes:
             raise ValueError(
-                f'FocalLoss: got {self.class_alpha.numel()} per-class alpha '
-                f'values but the prediction has {num_classes} classes')
+                f'ExtendedFocalLoss: got {self.class_alpha.numel()} per-class '
+                f'alpha values but the prediction has {num_classes} classes')
         return self.class_alpha.to(dtype)
 
     def forward(self,
@@ -260,14 +261,10 @@ class FocalLoss(BaseModule):
             Tensor: Scalar; with ``'none'`` (N, C) in the sigmoid form and
             (N,) in the softmax form.
         """
-        if reduction_override not in (None, 'none', 'mean', 'sum'):
-            raise ValueError('FocalLoss: reduction_override must be None, '
-                             "'none', 'mean' or 'sum', got "
-                             f'{reduction_override!r}')
-        reduction = reduction_override or self.reduction
+        reduction = self.resolve_reduction(reduction_override)
         if pred.dim() != 2:
-            raise ValueError('FocalLoss: pred must have shape (N, C), got '
-                             f'{tuple(pred.shape)}')
+            raise ValueError('ExtendedFocalLoss: pred must have shape (N, C), '
+                             f'got {tuple(pred.shape)}')
         num, num_classes = pred.shape
         dtype = _compute_dtype(pred)
         keep = None
@@ -279,7 +276,7 @@ class FocalLoss(BaseModule):
             else:
                 if target.shape != (num, ):
                     raise ValueError(
-                        'FocalLoss: integer labels must have shape '
+                        'ExtendedFocalLoss: integer labels must have shape '
                         f'({num},), got {tuple(target.shape)}')
                 keep = _check_labels(
                     target, num_classes + 1 if self.use_sigmoid else
@@ -301,8 +298,8 @@ class FocalLoss(BaseModule):
                 if reduction == 'mean' and avg_factor is None:
                     avg_factor = keep.sum().item() * (loss.numel() // max(
                         num, 1))
-            return self.loss_weight * weight_reduce_loss(
-                loss, weight, reduction, avg_factor)
+            return self.loss_weight * self.reduce_loss(
+                loss, weight, avg_factor, reduction)
 
     @staticmethod
     def _reshape_weight(weight: Optional[Tensor],
@@ -316,5 +313,6 @@ class FocalLoss(BaseModule):
                 return weight.view(-1, 1)
             if weight.numel() == loss.numel():
                 return weight.view(loss.shape)
-        raise ValueError(f'FocalLoss: weight of shape {tuple(weight.shape)} '
-                         f'does not fit a loss of shape {tuple(loss.shape)}')
+        raise ValueError('ExtendedFocalLoss: weight of shape '
+                         f'{tuple(weight.shape)} does not fit a loss of shape '
+                         f'{tuple(loss.shape)}')

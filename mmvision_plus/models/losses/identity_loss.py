@@ -8,10 +8,38 @@ over the sets.
 from typing import Optional, Sequence
 
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
+from .base_loss import BaseLoss
+
+
+def set_mean_cross_entropy(logits: Sequence[Tensor],
+                           labels: Tensor,
+                           label_smoothing: float = 0.0,
+                           reduction: str = 'mean',
+                           owner: str = 'identity_loss') -> Tensor:
+    """Cross-entropy of each feature set, reduced by torch, averaged over sets.
+
+    Args:
+        logits (Sequence[Tensor]): One tensor of shape (B, K) per feature set.
+        labels (Tensor): Identity labels in ``[0, K)``, shape (B,).
+        label_smoothing (float): Cross-entropy label smoothing. Default 0.
+        reduction (str): ``F.cross_entropy``'s reduction of each set.
+            Defaults to ``'mean'``.
+        owner (str): Name of the loss, for the error message.
+
+    Returns:
+        Tensor: Scalar, or (B,) for ``'none'``.
+    """
+    if len(logits) == 0:
+        raise ValueError(f'{owner} needs at least one logits tensor')
+    losses = [
+        F.cross_entropy(
+            x, labels, reduction=reduction, label_smoothing=label_smoothing)
+        for x in logits
+    ]
+    return sum(losses) / len(losses)
 
 
 def identity_loss(logits: Sequence[Tensor],
@@ -29,42 +57,65 @@ def identity_loss(logits: Sequence[Tensor],
     Returns:
         Tensor: Scalar loss.
     """
-    if len(logits) == 0:
-        raise ValueError('identity_loss needs at least one logits tensor')
-    losses = [
-        F.cross_entropy(x, labels, label_smoothing=label_smoothing)
-        for x in logits
-    ]
-    return sum(losses) / len(losses)
+    return set_mean_cross_entropy(logits, labels, label_smoothing)
 
 
 @MODELS.register_module()
-class IdentityLoss(BaseModule):
+class IdentityLoss(BaseLoss):
     """Identity classification loss, see :func:`identity_loss`.
+
+    The per-sample loss is the mean over feature sets of the cross-entropy;
+    ``weight`` (B,) weighs samples. Without ``weight`` and ``avg_factor``
+    the reduction is ``F.cross_entropy``'s own, which keeps the numbers of
+    :func:`identity_loss` bit for bit (its mean can differ from the mean of
+    its ``'none'`` output in the last bits); with either, the per-sample
+    losses go through mmdet's ``weight_reduce_loss``.
 
     Args:
         label_smoothing (float): Cross-entropy label smoothing. Default 0.
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` over samples.
+            Defaults to ``'mean'``.
         loss_weight (float): Weight of the loss. Default 1.0.
         init_cfg (dict, optional): Initialisation config. Default None.
     """
 
     def __init__(self,
                  label_smoothing: float = 0.0,
+                 reduction: str = 'mean',
                  loss_weight: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(reduction, loss_weight, init_cfg)
         self.label_smoothing = label_smoothing
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: Sequence[Tensor], labels: Tensor) -> Tensor:
+    def forward(self,
+                logits: Sequence[Tensor],
+                labels: Tensor,
+                weight: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> Tensor:
         """Weighted identity loss.
 
         Args:
             logits (Sequence[Tensor]): Per feature set, shape (B, K).
             labels (Tensor): Shape (B,).
+            weight (Tensor, optional): Per-sample weight (B,).
+                Defaults to None.
+            avg_factor (float, optional): Divisor of the summed loss for
+                ``'mean'``. Defaults to None.
+            reduction_override (str, optional): Overrides ``reduction``.
 
         Returns:
-            Tensor: Scalar loss.
+            Tensor: Scalar, or (B,) for ``'none'``.
         """
-        return self.loss_weight * identity_loss(logits, labels,
-                                                self.label_smoothing)
+        owner = type(self).__name__
+        if weight is None and avg_factor is None:
+            reduction = self.resolve_reduction(reduction_override)
+            loss = set_mean_cross_entropy(logits, labels,
+                                          self.label_smoothing, reduction,
+                                          owner)
+        else:
+            loss = self.reduce_loss(
+                set_mean_cross_entropy(logits, labels, self.label_smoothing,
+                                       'none', owner), weight, avg_factor,
+                reduction_override)
+        return self.loss_weight * loss

@@ -2,13 +2,14 @@
 from typing import Optional
 
 import torch
-from torch import Tensor, nn
+from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmvision_plus.registry import MODELS
 
 
 @MODELS.register_module()
-class SiLogLoss(nn.Module):
+class SiLogLoss(BaseModule):
     """Scale-invariant log loss, the form used by DINOv2's depth heads.
 
     With ``g = log(pred + eps) - log(target + eps)`` over the valid pixels,
@@ -16,18 +17,28 @@ class SiLogLoss(nn.Module):
     ``torch.var``). ``beta = 0.15`` is the value of the depth toolbox the
     DINOv2 depth evaluation builds on.
 
+    Unlike our other losses this is not a :class:`BaseLoss` and takes no
+    ``weight``, ``avg_factor`` or ``reduction``: the loss is one statistic
+    of the whole batch (the square root of a variance over every valid
+    pixel), not a sum of per-element terms, so mmdet's
+    ``weight_reduce_loss`` does not apply. ``valid_mask`` selects the
+    pixels instead.
+
     Args:
         beta (float): Weight of the squared mean log error (``1 - lambda``
             in Eigen et al.'s notation). Defaults to 0.15.
         eps (float): Added inside the logs. Defaults to 1e-3.
         loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+        init_cfg (dict, optional): Initialisation config (the loss has no
+            parameters). Defaults to None.
     """
 
     def __init__(self,
                  beta: float = 0.15,
                  eps: float = 1e-3,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
+                 loss_weight: float = 1.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.beta = beta
         self.eps = eps
         self.loss_weight = loss_weight

@@ -1,4 +1,13 @@
-"""SIoU box-regression loss (Gevorgyan 2022, arXiv 2205.12740).
+"""SIoU box-regression loss (Gevorgyan 2022, arXiv 2205.12740), paper form.
+
+Registered as ``PaperSIoULoss``, a name of its own, so that
+``type='SIoULoss'`` always means mmdet's class, whatever scope or base a
+config inherits. How it differs from mmdet 3.3's ``SIoULoss``: mmdet's
+default ``neg_gamma=False`` computes ``exp(+gamma * rho)``, which makes the
+distance cost negative (the distance term rewards distance); only its
+``neg_gamma=True`` is the paper's formula below. Ours is always the
+paper's, exposes ``theta``, accepts ``xywh`` boxes, computes in float32
+with autocast disabled and rejects invalid boxes with a ``ValueError``.
 
 The paper's formula, for a predicted box ``B`` and its target ``B_gt`` with
 centre offset ``(dx, dy)``, enclosing-box size ``(c_w, c_h)`` and widths and
@@ -44,11 +53,10 @@ fused ``aminmax`` over the box sizes and one host sync per call.
 from typing import Dict, Optional
 
 import torch
-from mmdet.models.losses.utils import weight_reduce_loss
-from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
+from .base_loss import BaseLoss
 
 BOX_FORMATS = ('xyxy', 'xywh')
 
@@ -227,9 +235,9 @@ def siou_loss(pred: Tensor,
 
 
 @MODELS.register_module()
-class SIoULoss(BaseModule):
-    """SIoU loss with mmdet's loss interface (usable as any head's
-    ``loss_bbox``).
+class PaperSIoULoss(BaseLoss):
+    """The paper's SIoU loss with mmdet's loss interface (usable as any
+    head's ``loss_bbox``).
 
     Unlike mmdet 3.3's ``SIoULoss`` (whose default ``neg_gamma=False`` is the
     ``exp(+gamma * rho)`` variant), this is the paper's formula, with
@@ -254,20 +262,16 @@ class SIoULoss(BaseModule):
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(reduction, loss_weight, init_cfg)
         if theta < 1:
-            raise ValueError(f'SIoULoss: theta must be >= 1, got {theta}')
+            raise ValueError(
+                f'PaperSIoULoss: theta must be >= 1, got {theta}')
         if box_format not in BOX_FORMATS:
-            raise ValueError(f'SIoULoss: box_format must be one of '
+            raise ValueError(f'PaperSIoULoss: box_format must be one of '
                              f'{BOX_FORMATS}, got {box_format!r}')
-        if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError("SIoULoss: reduction must be 'none', 'mean' or "
-                             f"'sum', got {reduction!r}")
         self.theta = theta
         self.eps = eps
         self.box_format = box_format
-        self.reduction = reduction
-        self.loss_weight = loss_weight
 
     def forward(self,
                 pred: Tensor,
@@ -290,26 +294,23 @@ class SIoULoss(BaseModule):
         Returns:
             Tensor: Scalar, or (N,) for ``'none'`` reduction.
         """
-        if reduction_override not in (None, 'none', 'mean', 'sum'):
-            raise ValueError('SIoULoss: reduction_override must be None, '
-                             f"'none', 'mean' or 'sum', got "
-                             f'{reduction_override!r}')
-        reduction = reduction_override or self.reduction
+        reduction = self.resolve_reduction(reduction_override)
         loss = siou_loss(pred, target, theta=self.theta, eps=self.eps,
                          box_format=self.box_format)
         if weight is not None:
             if weight.dim() == pred.dim():
                 if weight.shape != pred.shape:
-                    raise ValueError('SIoULoss: a 2-d weight must have the '
-                                     f'shape of pred {tuple(pred.shape)}, '
-                                     f'got {tuple(weight.shape)}')
+                    raise ValueError('PaperSIoULoss: a 2-d weight must have '
+                                     'the shape of pred '
+                                     f'{tuple(pred.shape)}, got '
+                                     f'{tuple(weight.shape)}')
                 weight = weight.mean(-1)
             elif weight.shape != loss.shape:
-                raise ValueError(f'SIoULoss: weight shape '
+                raise ValueError(f'PaperSIoULoss: weight shape '
                                  f'{tuple(weight.shape)} does not match the '
                                  f'number of boxes {tuple(loss.shape)}')
         if pred.numel() == 0 and reduction != 'none':
             # mean over no boxes would be NaN; keep the graph connected.
             return pred.sum() * 0
-        return self.loss_weight * weight_reduce_loss(loss, weight, reduction,
-                                                     avg_factor)
+        return self.loss_weight * self.reduce_loss(loss, weight, avg_factor,
+                                                   reduction)

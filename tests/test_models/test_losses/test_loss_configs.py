@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import mmvision_plus
-from mmvision_plus.models.losses import FocalLoss, SIoULoss
+from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 from mmvision_plus.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -37,13 +37,13 @@ def test_config_builds(path):
     head = model.bbox_head
     name = osp.basename(path)
     if '_siou_' in name:
-        assert type(head.loss_bbox) is SIoULoss
+        assert type(head.loss_bbox) is PaperSIoULoss
     elif '_giou_' in name:
         assert type(head.loss_bbox).__name__ == 'GIoULoss'
     elif '_ciou_' in name:
         assert type(head.loss_bbox).__name__ == 'CIoULoss'
     if name.startswith('retinanet'):
-        assert type(head.loss_cls) is FocalLoss
+        assert type(head.loss_cls) is ExtendedFocalLoss
         if 'demo-world' in name:
             assert isinstance(head.loss_cls.alpha, list)
             assert len(head.loss_cls.alpha) == head.num_classes
@@ -73,7 +73,7 @@ def test_demo_world_comparison_changes_only_the_box_loss(schedule):
                     'optim_wrapper', 'randomness'):
             assert base[key] == demo[key]
     assert giou['type'] == 'GIoULoss'
-    for loss, loss_type in (('ciou', 'CIoULoss'), ('siou', 'SIoULoss')):
+    for loss, loss_type in (('ciou', 'CIoULoss'), ('siou', 'PaperSIoULoss')):
         cfg, box_loss = without_box_loss(loss)
         assert cfg == base
         assert box_loss['type'] == loss_type

@@ -1,18 +1,22 @@
-"""SIoULoss and FocalLoss inside real mmdet detectors, a few train steps."""
+"""PaperSIoULoss and ExtendedFocalLoss inside real mmdet detectors, a few
+train steps."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import ConfigDict
+from mmengine.config import Config, ConfigDict
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 import mmvision_plus
-from mmvision_plus.models.losses import FocalLoss, SIoULoss
+from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 from mmvision_plus.registry import MODELS
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 NUM_CLASSES = 3
 TINY_BACKBONE = dict(
     type='ResNet',
@@ -60,49 +64,37 @@ FCOS = dict(
         norm_on_bbox=True,
         centerness_on_reg=True,
         loss_cls=dict(
-            type='FocalLoss', use_sigmoid=True, alpha=[0.2, 0.3, 0.4]),
-        loss_bbox=dict(type='SIoULoss', loss_weight=2.0),
+            type='ExtendedFocalLoss',
+            use_sigmoid=True,
+            alpha=[0.2, 0.3, 0.4]),
+        loss_bbox=dict(type='PaperSIoULoss', loss_weight=2.0),
         loss_centerness=dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     test_cfg=TEST_CFG)
 
-RETINANET = dict(
-    type='RetinaNet',
-    data_preprocessor=PREPROCESSOR,
-    backbone=TINY_BACKBONE,
-    neck=TINY_NECK,
+# The demo RetinaNet (configs/_base_/models/retinanet_r18_fpn_demo.py: its
+# preprocessor, anchor ratios, box coder, assigner and sampler) at test size.
+RETINANET = Config.fromfile(
+    osp.join(REPO, 'configs', '_base_', 'models', 'retinanet_r18_fpn_demo.py'))
+RETINANET.merge_from_dict(dict(model=dict(
+    backbone=dict(_delete_=True, **TINY_BACKBONE),
+    neck=dict(_delete_=True, **TINY_NECK),
     bbox_head=dict(
-        type='RetinaHead',
         num_classes=NUM_CLASSES,
         in_channels=16,
         stacked_convs=1,
         feat_channels=16,
-        anchor_generator=dict(
-            type='AnchorGenerator',
-            octave_base_scale=4,
-            scales_per_octave=1,
-            ratios=[0.5, 1.0, 2.0],
-            strides=[8, 16, 32]),
-        bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
-            target_means=[.0, .0, .0, .0],
-            target_stds=[0.1, 0.1, 0.2, 0.2]),
+        anchor_generator=dict(octave_base_scale=4, scales_per_octave=1,
+                              strides=[8, 16, 32]),
+        bbox_coder=dict(target_stds=[0.1, 0.1, 0.2, 0.2]),
         reg_decoded_bbox=True,  # IoU-type losses need decoded boxes
         loss_cls=dict(
-            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25),
-        loss_bbox=dict(type='SIoULoss', loss_weight=2.0)),
-    train_cfg=dict(
-        assigner=dict(
-            type='MaxIoUAssigner',
-            pos_iou_thr=0.5,
-            neg_iou_thr=0.4,
-            min_pos_iou=0,
-            ignore_iof_thr=-1),
-        sampler=dict(type='PseudoSampler'),
-        allowed_border=-1,
-        pos_weight=-1,
-        debug=False),
-    test_cfg=TEST_CFG)
+            _delete_=True,
+            type='ExtendedFocalLoss', use_sigmoid=True, gamma=2.0,
+            alpha=0.25),
+        loss_bbox=dict(_delete_=True, type='PaperSIoULoss', loss_weight=2.0)),
+    test_cfg=dict(_delete_=True, **TEST_CFG))))
+RETINANET = RETINANET.model.to_dict()
 
 
 def random_batch(num_images=2, size=64, seed=0):
@@ -131,8 +123,8 @@ def test_train_steps_in_mmdet_detectors(cfg):
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         model = MODELS.build(ConfigDict(copy.deepcopy(cfg)))
     head = model.bbox_head
-    assert type(head.loss_cls) is FocalLoss
-    assert type(head.loss_bbox) is SIoULoss
+    assert type(head.loss_cls) is ExtendedFocalLoss
+    assert type(head.loss_bbox) is PaperSIoULoss
     optim = build_optim_wrapper(
         model, dict(optimizer=dict(type='AdamW', lr=1e-3)))
     before = [p.detach().clone() for p in model.parameters()]
@@ -159,7 +151,9 @@ def test_softmax_focal_in_retinanet():
     """``use_sigmoid=False`` makes the head add a background class."""
     cfg = copy.deepcopy(RETINANET)
     cfg['bbox_head']['loss_cls'] = dict(
-        type='FocalLoss', use_sigmoid=False, alpha=[0.5] * NUM_CLASSES + [0.1])
+        type='ExtendedFocalLoss',
+        use_sigmoid=False,
+        alpha=[0.5] * NUM_CLASSES + [0.1])
     mmvision_plus.register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         model = MODELS.build(ConfigDict(cfg))

@@ -29,3 +29,17 @@ def test_silog_mask_and_degenerate():
     out = loss(pred, gt, torch.tensor([True, False, False]))
     assert out.item() == 0.
     out.backward()
+
+
+def test_silog_is_a_registered_base_module():
+    from mmengine.model import BaseModule
+
+    from mmvision_plus.registry import MODELS
+    loss = MODELS.build(
+        dict(type='SiLogLoss', beta=0.5, loss_weight=2.0, init_cfg=None))
+    assert isinstance(loss, BaseModule) and type(loss) is SiLogLoss
+    pred = torch.tensor([1., 2., 4., 3.])
+    gt = torch.tensor([1., 1., 2., 0.])
+    mask = gt > 0
+    torch.testing.assert_close(loss(pred, gt, mask),
+                               2 * SiLogLoss(beta=0.5)(pred, gt, mask))

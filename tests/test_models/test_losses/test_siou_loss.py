@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmvision_plus.models.losses import SIoULoss, siou_cost_terms, siou_loss
+from mmvision_plus.models.losses import (PaperSIoULoss, siou_cost_terms,
+                                         siou_loss)
 
 
 # --------------------------------------------------------------------------
@@ -359,7 +360,7 @@ def test_autocast_with_a_conv_producing_bf16_boxes():
         out = conv(torch.rand(1, 1, 3, 3)).flatten(2)[0].T.abs()  # (9, 4)
         assert out.dtype == torch.bfloat16
         boxes = torch.cat([out[:, :2], out[:, :2] + out[:, 2:]], 1)
-        loss = SIoULoss()(boxes, boxes.detach() + 0.1)
+        loss = PaperSIoULoss()(boxes, boxes.detach() + 0.1)
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
     loss.backward()
     assert all(torch.isfinite(p.grad).all() for p in conv.parameters())
@@ -387,12 +388,12 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match='box_format'):
         siou_loss(torch.zeros(1, 4), torch.zeros(1, 4), box_format='cxcy')
     with pytest.raises(ValueError, match='theta'):
-        SIoULoss(theta=0.5)
+        PaperSIoULoss(theta=0.5)
     with pytest.raises(ValueError, match='reduction'):
-        SIoULoss()(torch.zeros(1, 4), torch.zeros(1, 4),
+        PaperSIoULoss()(torch.zeros(1, 4), torch.zeros(1, 4),
                    reduction_override='max')
     with pytest.raises(ValueError, match='weight'):
-        SIoULoss()(torch.zeros(2, 4), torch.zeros(2, 4),
+        PaperSIoULoss()(torch.zeros(2, 4), torch.zeros(2, 4),
                    weight=torch.ones(3))
 
 
@@ -403,7 +404,7 @@ def test_module_reductions_weights_and_avg_factor():
     target = torch.from_numpy(random_boxes(20, rng)).float()
     per_box = siou_loss(pred, target)
     weight = torch.rand(20)
-    module = SIoULoss(loss_weight=2.0)
+    module = PaperSIoULoss(loss_weight=2.0)
     torch.testing.assert_close(module(pred, target), 2 * per_box.mean())
     torch.testing.assert_close(
         module(pred, target, reduction_override='sum'), 2 * per_box.sum())
@@ -422,7 +423,22 @@ def test_module_reductions_weights_and_avg_factor():
 
 def test_module_empty_input_is_zero_with_graph():
     pred = torch.zeros(0, 4, requires_grad=True)
-    loss = SIoULoss()(pred, torch.zeros(0, 4))
+    loss = PaperSIoULoss()(pred, torch.zeros(0, 4))
     assert float(loss) == 0
     loss.backward()
     assert pred.grad.shape == (0, 4)
+
+
+def test_registry_resolution():
+    """``PaperSIoULoss`` is ours; ``SIoULoss`` stays mmdet's in our scope."""
+    from mmdet.models.losses import SIoULoss as MMDetSIoULoss
+    from mmdet.registry import MODELS as MMDET_MODELS
+    from mmengine.registry import DefaultScope
+
+    from mmvision_plus.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmvision_plus'):
+        assert type(MODELS.build(dict(type='PaperSIoULoss'))) is PaperSIoULoss
+        assert type(MMDET_MODELS.build(dict(type='PaperSIoULoss'))) is \
+            PaperSIoULoss
+        assert type(MODELS.build(dict(type='SIoULoss'))) is MMDetSIoULoss
+    assert 'SIoULoss' not in MODELS.module_dict
