@@ -5,3 +5,4 @@ from .language import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .retrievers import *  # noqa: F401,F403
+from .selfsup import *  # noqa: F401,F403

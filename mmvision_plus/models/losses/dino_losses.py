@@ -12,16 +12,26 @@ Oquab et al., "DINOv2: Learning Robust Visual Features without Supervision",
 * :func:`dino_cross_entropy` is the image-level loss of one student view
   against one teacher view;
 * :func:`ibot_masked_cross_entropy` is the patch-level loss on masked
-  patches, weighted per image as the official ``forward_masked``.
+  patches, weighted per image as the official ``forward_masked``;
+* :class:`DINOLoss` and :class:`IBOTPatchLoss` are the registered loss
+  modules built on them: they hold the centering state (EMA center buffer)
+  and produce the teacher targets with either centering method.
 
 Under ``torch.distributed`` every batch statistic is summed over the
 processes with :func:`mmengine.dist.all_reduce` (a no-op on one process), so
 a DDP run computes the targets of the concatenated global batch.
 """
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 from mmengine import dist
 from torch import Tensor
+
+from mmvision_plus.registry import MODELS
+from .base_loss import BaseLoss
+
+CENTERINGS = ('sinkhorn_knopp', 'centering')
 
 
 def _global_sum(tensor: Tensor) -> Tensor:
@@ -128,8 +138,8 @@ def ema_center_update(center: Tensor,
     return center * momentum + batch_center * (1 - momentum)
 
 
-def _soft_cross_entropy(student_logits: Tensor, teacher_probs: Tensor,
-                        student_temp: float) -> Tensor:
+def soft_cross_entropy_rows(student_logits: Tensor, teacher_probs: Tensor,
+                           student_temp: float) -> Tensor:
     """Per-row ``-sum(t * log_softmax(s / T))`` in float32, shape (R,)."""
     if student_logits.shape != teacher_probs.shape:
         raise ValueError(
@@ -155,7 +165,7 @@ def dino_cross_entropy(student_logits: Tensor,
     Returns:
         Tensor: Scalar loss (float32).
     """
-    return _soft_cross_entropy(student_logits, teacher_probs,
+    return soft_cross_entropy_rows(student_logits, teacher_probs,
                                student_temp).mean()
 
 
@@ -188,7 +198,120 @@ def ibot_masked_cross_entropy(student_logits: Tensor,
         raise ValueError(
             f'ibot_masked_cross_entropy: {student_logits.shape[0]} student '
             f'rows for {num_masked} masked patches')
-    loss = _soft_cross_entropy(student_logits, teacher_probs, student_temp)
-    weights = (1.0 / masks.sum(dim=-1).clamp(min=1).float())
-    weights = weights.unsqueeze(-1).expand_as(masks)[masks]
-    return (loss * weights).sum() / masks.shape[0]
+    loss = soft_cross_entropy_rows(student_logits, teacher_probs,
+                                   student_temp)
+    return (loss * masked_patch_weights(masks)).sum() / masks.shape[0]
+
+
+def masked_patch_weights(masks: Tensor) -> Tensor:
+    """``1 / max(1, n_b)`` for every masked patch (n_b: masked patches of its
+    image), in ``masks.flatten().nonzero()`` order; shape (M,)."""
+    weights = 1.0 / masks.sum(dim=-1).clamp(min=1).float()
+    return weights.unsqueeze(-1).expand_as(masks)[masks]
+
+
+class SelfDistillationLoss(BaseLoss):
+    """Teacher targets and student temperature shared by the DINO losses.
+
+    Args:
+        out_dim: Number of prototypes K (size of the EMA center).
+        student_temp: Student temperature. Defaults to 0.1.
+        centering: ``'sinkhorn_knopp'`` (DINOv2 default for the released
+            models) or ``'centering'`` (DINO's EMA centering).
+        center_momentum: EMA momentum of the center. Defaults to 0.9.
+        sinkhorn_iterations: Sinkhorn-Knopp rounds. Defaults to 3.
+        loss_weight: Multiplier of the loss. Defaults to 1.0.
+        init_cfg: Initialisation config.
+    """
+
+    def __init__(self,
+                 out_dim: int,
+                 student_temp: float = 0.1,
+                 centering: str = 'sinkhorn_knopp',
+                 center_momentum: float = 0.9,
+                 sinkhorn_iterations: int = 3,
+                 loss_weight: float = 1.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(reduction='mean', loss_weight=loss_weight,
+                         init_cfg=init_cfg)
+        if centering not in CENTERINGS:
+            raise ValueError(f'{type(self).__name__}: centering must be one '
+                             f'of {CENTERINGS}, got {centering!r}')
+        if student_temp <= 0:
+            raise ValueError(f'{type(self).__name__}: student_temp must be '
+                             f'> 0, got {student_temp}')
+        self.student_temp = student_temp
+        self.centering = centering
+        self.center_momentum = center_momentum
+        self.sinkhorn_iterations = sinkhorn_iterations
+        self.register_buffer('center', torch.zeros(1, out_dim))
+
+    def center_rows(self, teacher_logits: Tensor) -> Tensor:
+        """The rows whose mean updates the center (all of them here)."""
+        return teacher_logits
+
+    @torch.no_grad()
+    def teacher_targets(self, teacher_logits: Tensor,
+                        teacher_temp: float) -> Tensor:
+        """Teacher targets (R, K) from teacher scores (R, K).
+
+        Sinkhorn-Knopp, or the softmax of the scores centred by the current
+        center (which is then updated with this batch, as the official
+        losses apply the previous batch's update before the softmax).
+        """
+        if self.centering == 'sinkhorn_knopp':
+            return sinkhorn_knopp(teacher_logits, teacher_temp,
+                                  self.sinkhorn_iterations)
+        targets = centered_softmax(teacher_logits, self.center, teacher_temp)
+        self.center.copy_(
+            ema_center_update(self.center, self.center_rows(teacher_logits),
+                              self.center_momentum))
+        return targets
+
+
+@MODELS.register_module()
+class DINOLoss(SelfDistillationLoss):
+    """Image-level DINO loss (official ``DINOLoss``), see
+    :func:`dino_cross_entropy` and :class:`SelfDistillationLoss`.
+
+    ``forward`` gives ``loss_weight * mean_rows(-sum(t * log_softmax(s /
+    T_s)))`` for one student view against one teacher view.
+    """
+
+    def forward(self, student_logits: Tensor,
+                teacher_probs: Tensor) -> Tensor:
+        """Args: student_logits (B, K), teacher_probs (B, K). Returns: the
+        scalar loss."""
+        rows = soft_cross_entropy_rows(student_logits, teacher_probs,
+                                       self.student_temp)
+        return self.loss_weight * self.reduce_loss(rows)
+
+
+@MODELS.register_module()
+class IBOTPatchLoss(SelfDistillationLoss):
+    """Patch-level iBOT loss on masked patches (official ``iBOTPatchLoss``),
+    see :func:`ibot_masked_cross_entropy` and :class:`SelfDistillationLoss`.
+
+    With EMA centering the center is updated with the mean over the masked
+    patches of this process, as the official code does.
+    """
+
+    def center_rows(self, teacher_logits: Tensor) -> Tensor:
+        return teacher_logits.mean(dim=0, keepdim=True)
+
+    def forward(self, student_logits: Tensor, teacher_probs: Tensor,
+                masks: Tensor) -> Tensor:
+        """Args: student_logits (M, K) and teacher_probs (M, K) of the masked
+        patches, masks (B, N) bool with M True entries. Returns: the scalar
+        loss (sum of the per-image-weighted patch losses / B)."""
+        if masks.dtype != torch.bool or masks.dim() != 2 or \
+                int(masks.sum()) != student_logits.shape[0]:
+            raise ValueError(
+                'IBOTPatchLoss: masks must be (B, N) bool with one True per '
+                f'student row, got {tuple(masks.shape)} {masks.dtype} for '
+                f'{student_logits.shape[0]} rows')
+        rows = soft_cross_entropy_rows(student_logits, teacher_probs,
+                                       self.student_temp)
+        return self.loss_weight * self.reduce_loss(
+            rows, weight=masked_patch_weights(masks),
+            avg_factor=masks.shape[0])

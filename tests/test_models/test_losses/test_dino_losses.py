@@ -140,3 +140,43 @@ def test_koleo_float64_and_autocast():
     assert torch.isfinite(feats.grad).all() and feats.grad.abs().sum() > 0
     with pytest.raises(ValueError, match='B >= 2'):
         koleo_loss(torch.randn(1, 4))
+
+
+def test_loss_modules_match_the_functional_forms():
+    from mmvision_plus.registry import MODELS
+    torch.manual_seed(7)
+    s, t = torch.randn(6, 10), torch.softmax(torch.randn(6, 10), -1)
+    dino = MODELS.build(dict(type='DINOLoss', out_dim=10, loss_weight=2.0))
+    assert torch.allclose(dino(s, t), 2 * dino_cross_entropy(s, t, 0.1))
+    masks = torch.zeros(3, 5, dtype=torch.bool)
+    masks[0, :2] = True
+    masks[2, 4] = True
+    ibot = MODELS.build(dict(type='IBOTPatchLoss', out_dim=10))
+    ref = ibot_masked_cross_entropy(s[:3], t[:3], masks, 0.1)
+    assert torch.allclose(ibot(s[:3], t[:3], masks), ref, rtol=1e-6)
+    with pytest.raises(ValueError, match='one True per'):
+        ibot(s[:2], t[:2], masks)
+    koleo = MODELS.build(dict(type='KoLeoLoss', loss_weight=0.1))
+    assert torch.allclose(koleo(s), 0.1 * koleo_loss(s))
+    with pytest.raises(ValueError, match='centering'):
+        MODELS.build(dict(type='DINOLoss', out_dim=3, centering='nope'))
+
+
+def test_loss_module_teacher_targets_both_centerings():
+    from mmvision_plus.models.losses import DINOLoss, IBOTPatchLoss
+    torch.manual_seed(8)
+    logits = torch.randn(8, 5)
+    sk = DINOLoss(out_dim=5)
+    torch.testing.assert_close(sk.teacher_targets(logits, 0.05),
+                               sinkhorn_knopp(logits, 0.05, 3))
+    assert sk.center.abs().sum() == 0     # sinkhorn leaves the center
+    ema = DINOLoss(out_dim=5, centering='centering')
+    first = ema.teacher_targets(logits, 0.05)
+    # the first batch is centred by the initial (zero) center ...
+    torch.testing.assert_close(first, torch.softmax(logits / 0.05, -1))
+    # ... and then moves the center by 0.1 of the batch mean
+    torch.testing.assert_close(ema.center, 0.1 * logits.mean(0, keepdim=True))
+    patch = IBOTPatchLoss(out_dim=5, centering='centering')
+    patch.teacher_targets(logits, 0.05)
+    torch.testing.assert_close(patch.center,
+                               0.1 * logits.mean(0, keepdim=True))
