@@ -27,12 +27,8 @@ model = dict(
 model_wrapper_cfg = dict(type='MMDistributedDataParallel',
                          find_unused_parameters=True)
 train_dataloader = dict(collate_fn=dict(mask_probability=0.0))
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='TeacherTempWarmupHook', start=0.04, end=0.07,
-         warmup_epochs=3),
-    dict(type='FreezeLastLayerHook', freeze_epochs=1),
-    dict(type='SubmoduleGradClipHook', max_norm=3.0),
+# the spare EMA of the student, which becomes the result
+custom_hooks = _base_.custom_hooks + [
     dict(type='EMAHook', ema_type='ExponentialMovingAverage',
-         momentum=1e-2, priority='ABOVE_NORMAL'),
+         momentum=1e-2, priority='ABOVE_NORMAL')
 ]

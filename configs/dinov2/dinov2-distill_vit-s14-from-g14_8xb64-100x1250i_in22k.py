@@ -35,12 +35,8 @@ model_wrapper_cfg = dict(type='MMDistributedDataParallel',
 train_dataloader = dict(
     collate_fn=dict(mask_probability=0.0),
     dataset=dict(data_root='data/imagenet22k', data_prefix=''))
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='TeacherTempWarmupHook', start=0.04, end=0.07,
-         warmup_iters=30 * 1250),
-    dict(type='FreezeLastLayerHook', freeze_iters=1250),
-    dict(type='SubmoduleGradClipHook', max_norm=3.0),
+# the spare EMA of the student, which becomes the result
+custom_hooks = _base_.custom_hooks + [
     dict(type='EMAHook', ema_type='ExponentialMovingAverage',
-         momentum=1e-3, priority='ABOVE_NORMAL'),
+         momentum=1e-3, priority='ABOVE_NORMAL')
 ]

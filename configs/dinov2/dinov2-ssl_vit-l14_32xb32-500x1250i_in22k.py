@@ -32,12 +32,11 @@ train_dataloader = dict(batch_size=32,
 optim_wrapper = dict(optimizer=dict(lr=lr),
                      paramwise_cfg=dict(layer_decay_rate=1.0))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-9, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', eta_min_ratio=min_lr / lr, by_epoch=False,
+    dict(_base_.param_scheduler[0], end=warmup_iters),
+    dict(_base_.param_scheduler[1], eta_min_ratio=min_lr / lr,
          begin=warmup_iters, end=max_iters, T_max=max_iters - warmup_iters),
-    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay',
-         eta_min_ratio=final_weight_decay / weight_decay, by_epoch=False,
-         begin=0, end=max_iters, T_max=max_iters),
+    dict(_base_.param_scheduler[2],
+         eta_min_ratio=final_weight_decay / weight_decay, end=max_iters,
+         T_max=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters)

@@ -28,9 +28,8 @@ train_dataloader = dict(
     ]))
 optim_wrapper = dict(optimizer=dict(lr=lr, weight_decay=0.4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-9, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', eta_min_ratio=min_lr / lr, by_epoch=False,
+    dict(_base_.param_scheduler[0], end=warmup_iters),
+    dict(_base_.param_scheduler[1], eta_min_ratio=min_lr / lr,
          begin=warmup_iters, end=max_iters, T_max=max_iters - warmup_iters),
 ]
 train_cfg = dict(max_iters=max_iters)

@@ -26,7 +26,6 @@ max_iters = max_epochs * epoch_length
 warmup_iters = 1 * epoch_length
 lr = 4e-3 * (batch_size / 1024)**0.5
 min_lr = 1e-6
-weight_decay, final_weight_decay = 0.04, 0.4
 num_prototypes = 1024
 
 model = dict(
@@ -65,13 +64,10 @@ train_dataloader = dict(
 
 optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-9, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', eta_min_ratio=min_lr / lr, by_epoch=False,
+    dict(_base_.param_scheduler[0], end=warmup_iters),
+    dict(_base_.param_scheduler[1], eta_min_ratio=min_lr / lr,
          begin=warmup_iters, end=max_iters, T_max=max_iters - warmup_iters),
-    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay',
-         eta_min_ratio=final_weight_decay / weight_decay, by_epoch=False,
-         begin=0, end=max_iters, T_max=max_iters),
+    dict(_base_.param_scheduler[2], end=max_iters, T_max=max_iters),
 ]
 train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop',
                  max_epochs=max_epochs)

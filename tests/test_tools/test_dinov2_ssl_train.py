@@ -60,13 +60,24 @@ def tiny_config(tmp_path, image_folder):
     return str(path)
 
 
-@pytest.mark.slow
-def test_train_a_few_iterations_and_export(tmp_path, image_folder,
-                                           subprocess_env):
-    config = tiny_config(tmp_path, image_folder)
-    work_dir = str(tmp_path / 'work')
+@pytest.fixture(scope='module')
+def ssl_run(tmp_path_factory, image_folder):
+    """tools/train.py on the tiny config: 2 epochs of 2 iterations."""
+    tmp = tmp_path_factory.mktemp('ssl_run')
+    config = tiny_config(tmp, image_folder)
+    work_dir = str(tmp / 'work')
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep +
+               os.environ.get('PYTHONPATH', ''))
+    env.setdefault('OMP_NUM_THREADS', '1')
     log = run([sys.executable, 'tools/train.py', config, '--work-dir',
-               work_dir], subprocess_env)
+               work_dir], env)
+    return config, work_dir, log
+
+
+@pytest.mark.slow
+def test_train_a_few_iterations_and_export(ssl_run, tmp_path,
+                                           subprocess_env):
+    _, work_dir, log = ssl_run
     for term in ('loss_dino_local', 'loss_dino_global', 'loss_koleo',
                  'loss_ibot', 'teacher_temp', 'grad_norm_backbone'):
         assert term in log, term
@@ -83,6 +94,53 @@ def test_train_a_few_iterations_and_export(tmp_path, image_folder,
     DINOv2ViT(arch=dict(embed_dims=32, num_layers=2, num_heads=2),
               img_size=168, init_cfg=dict(type='Pretrained',
                                           checkpoint=out)).init_weights()
+
+
+@pytest.mark.slow
+def test_distillation_from_the_trained_teacher(ssl_run, image_folder,
+                                               tmp_path, subprocess_env):
+    """The demo distillation config, shrunk: it reads the run's EMA teacher,
+    keeps it frozen and saves the student's EMA (EMAHook)."""
+    _, ssl_dir, _ = ssl_run
+    ssl_ckpt = osp.join(ssl_dir, 'epoch_2.pth')
+    distill = osp.join(REPO_ROOT, 'configs', 'dinov2',
+                       'dinov2-distill_vit-n14-from-t14_1xb32-10e_demo-world'
+                       '.py')
+    head = dict(num_prototypes=64, hidden_channels=48, bottleneck_channels=16)
+    config = tmp_path / 'tiny_distill.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = [{distill!r}]
+        model = dict(
+            backbone=dict(arch=dict(_delete_=True, embed_dims=16,
+                                    num_layers=1, num_heads=2)),
+            dino_head={head!r},
+            teacher=dict(
+                backbone=dict(arch=dict(_delete_=True, embed_dims=32,
+                                        num_layers=2, num_heads=2)),
+                dino_head={head!r},
+                checkpoint={ssl_ckpt!r}))
+        train_dataloader = dict(
+            batch_size=4, num_workers=0, persistent_workers=False,
+            dataset=dict(_delete_=True, type='mmpretrain.CustomDataset',
+                         data_root={image_folder!r}, with_label=False,
+                         pipeline={{{{_base_.crop_pipeline}}}}))
+        train_cfg = dict(max_epochs=1)
+        '''))
+    work_dir = str(tmp_path / 'work')
+    log = run([sys.executable, 'tools/train.py', str(config), '--work-dir',
+               work_dir], subprocess_env)
+    assert 'loss_ibot' in log
+    teacher = torch.load(ssl_ckpt, map_location='cpu',
+                         weights_only=False)['state_dict']
+    ckpt = torch.load(osp.join(work_dir, 'epoch_1.pth'), map_location='cpu',
+                      weights_only=False)
+    state = ckpt['state_dict']
+    for key, value in teacher.items():
+        if key.startswith('teacher.module.'):
+            frozen = 'teacher.' + key[len('teacher.module.'):]
+            assert torch.equal(state[frozen], value), key
+    assert 'ema_state_dict' in ckpt
+    assert state['backbone.cls_token'].shape == (1, 1, 16)
 
 
 DIST_SCRIPT = textwrap.dedent('''
