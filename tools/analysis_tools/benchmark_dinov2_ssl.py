@@ -216,9 +216,9 @@ def run_precision(config: str, dtype_name: str, batch_size: int,
     teacher = model.teacher_parts
     backbones = [(model.backbone, 'forward_features'),
                  (teacher['backbone'], 'forward_features')]
-    heads = [(m, 'forward') for m in {id(m): m for m in (
-        model.dino_head, model._ibot_head(model), teacher['dino_head'],
-        model._ibot_head(teacher))}.values()]
+    heads = [(m, 'forward') for m in {
+        id(m): m for parts in (model.student_parts, teacher)
+        for m in (parts['dino_head'], model.ibot_head_of(parts))}.values()]
     stores = {key: [] for key in range(len(backbones) + len(heads))}
     undo = [record(obj, name, stores[i])
             for i, (obj, name) in enumerate(backbones + heads)]

@@ -15,10 +15,11 @@ The teacher is an EMA of the student (mmpretrain's :class:`CosineEMA`,
 momentum cosine from ``teacher_momentum`` to ``final_teacher_momentum``) or,
 for distillation, a frozen pretrained network (``teacher=dict(...)``).
 """
+import logging
 from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.models.utils import CosineEMA
@@ -140,7 +141,8 @@ class DINOv2(BaseSelfSupervisor):
         self.dino_loss = MODELS.build(
             dict(dict(out_dim=self.dino_head.num_prototypes), **dino_loss))
         self.ibot_loss = None if ibot_loss is None else MODELS.build(
-            dict(dict(out_dim=self._ibot_head(self).num_prototypes),
+            dict(dict(out_dim=self.ibot_head_of(
+                self.student_parts).num_prototypes),
                  **ibot_loss))
         self.koleo_loss = None if koleo_loss is None else MODELS.build(
             koleo_loss)
@@ -151,7 +153,7 @@ class DINOv2(BaseSelfSupervisor):
             self.teacher = self._build_frozen_teacher(teacher)
         else:
             # CosineEMA's momentum is the weight of the student
-            self.teacher = IterationCosineEMA(self._student_parts(),
+            self.teacher = IterationCosineEMA(self.student_parts,
                                      momentum=1 - teacher_momentum,
                                      end_momentum=1 - final_teacher_momentum)
         self.teacher.eval()
@@ -163,15 +165,13 @@ class DINOv2(BaseSelfSupervisor):
             dict(dict(in_channels=backbone.embed_dims), **cfg))
 
     @staticmethod
-    def _ibot_head(parts) -> nn.Module:
+    def ibot_head_of(parts: nn.ModuleDict) -> nn.Module:
         """The iBOT head of a student or teacher (the DINO head if shared)."""
-        if isinstance(parts, nn.ModuleDict):
-            return parts['ibot_head'] if 'ibot_head' in parts else \
-                parts['dino_head']
-        return parts.ibot_head if parts.ibot_head is not None else \
-            parts.dino_head
+        return parts['ibot_head'] if 'ibot_head' in parts else \
+            parts['dino_head']
 
-    def _student_parts(self) -> nn.ModuleDict:
+    @property
+    def student_parts(self) -> nn.ModuleDict:
         """The student's trained modules, under the teacher's names."""
         parts = dict(backbone=self.backbone, dino_head=self.dino_head)
         if self.ibot_head is not None:
@@ -193,14 +193,15 @@ class DINOv2(BaseSelfSupervisor):
         if cfg.get('ibot_head') is not None:
             parts['ibot_head'] = self._build_head(cfg['ibot_head'], backbone)
         teacher = nn.ModuleDict(parts).requires_grad_(False)
-        for name, student in (('dino_head', self.dino_head),
-                              ('ibot head', self._ibot_head(self))):
-            own = self._ibot_head(teacher) if name == 'ibot head' else \
-                teacher['dino_head']
-            if own.num_prototypes != student.num_prototypes:
+        student = self.student_parts
+        for name, head_of in (('DINO', lambda p: p['dino_head']),
+                              ('iBOT', self.ibot_head_of)):
+            theirs, ours = head_of(teacher), head_of(student)
+            if theirs.num_prototypes != ours.num_prototypes:
                 raise ValueError(
-                    f'DINOv2: the teacher {name} has {own.num_prototypes} '
-                    f'prototypes, the student {student.num_prototypes}')
+                    f'DINOv2: the teacher {name} head has '
+                    f'{theirs.num_prototypes} prototypes, the student '
+                    f'{ours.num_prototypes}')
         return teacher
 
     @property
@@ -216,6 +217,11 @@ class DINOv2(BaseSelfSupervisor):
                 module.init_weights()
             if self.teacher_checkpoint:
                 self._load_teacher(self.teacher_checkpoint)
+            else:
+                print_log(
+                    'DINOv2: the distillation teacher has no checkpoint; its '
+                    "modules keep their own init_cfg (heads without one are "
+                    'random)', logger='current', level=logging.WARNING)
 
     def _load_teacher(self, path: str) -> None:
         """Load the EMA teacher of a checkpoint of this model, strictly."""
@@ -287,7 +293,7 @@ class DINOv2(BaseSelfSupervisor):
 
         with torch.no_grad():
             if not self.distillation:
-                self.teacher.update_parameters(self._student_parts())
+                self.teacher.update_parameters(self.student_parts)
             dino_targets, ibot_targets = self._teacher_targets(
                 global_crops, loss_masks)
 
@@ -312,7 +318,8 @@ class DINOv2(BaseSelfSupervisor):
             patches = student['x_norm_patchtokens'].flatten(0, 1)[
                 loss_masks.flatten()]
             losses['loss_ibot'] = self.ibot_loss(
-                self._ibot_head(self)(patches), ibot_targets, loss_masks)
+                self.ibot_head_of(self.student_parts)(patches), ibot_targets,
+                loss_masks)
         return losses
 
     def _ibot_masks(self, masks: Optional[Tensor], global_crops: Tensor,
@@ -352,5 +359,5 @@ class DINOv2(BaseSelfSupervisor):
                 f'teacher patch grid {tuple(patches.shape[:2])}')
         masked = patches.flatten(0, 1)[loss_masks.flatten()]
         ibot_targets = self.ibot_loss.teacher_targets(
-            self._ibot_head(teacher)(masked), self.teacher_temp)
+            self.ibot_head_of(teacher)(masked), self.teacher_temp)
         return dino_targets, ibot_targets
