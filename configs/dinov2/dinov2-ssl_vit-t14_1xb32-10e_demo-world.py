@@ -5,10 +5,10 @@
 # scenes of the train split. Same algorithm and schedule shape as the
 # ViT-S/14 config, scaled to a 2-core CPU: 56 px global crops (4 x 4
 # patches), 4 local crops of 28 px, 1024 prototypes with a 512-wide head,
-# Sinkhorn-Knopp targets, 10 epochs of 50 iterations at batch 32 (about
-# 1.2 s per iteration expected on 2 idle cores; 4-6 s were measured with
-# the machine shared by several jobs). Longer runs: raise max_epochs (the
-# schedules follow it).
+# Sinkhorn-Knopp targets, 10 epochs of 50 iterations at batch 32 (sized
+# for about 12 minutes on 2 idle CPU cores, i.e. about 1.4 s per iteration;
+# check with tools/analysis_tools/benchmark_dinov2_ssl.py). Longer runs:
+# raise max_epochs (the schedules follow it).
 # After training, export the teacher for the frozen-feature configs
 # (*-t14-ssl_*):
 #   python tools/model_converters/dinov2_ssl2official.py \
