@@ -25,15 +25,14 @@ Example (2 CPU threads; the table in configs/dinov2/README.md)::
         --threads 2 --iters 5 --warmup 2
 """
 import argparse
-import ctypes
 import json
 import multiprocessing
-import os
+import os.path as osp
 import statistics
-import threading
+import sys
 import time
 from contextlib import contextmanager, nullcontext
-from typing import Callable, Dict, Iterator, List
+from typing import Callable, Iterator, List
 
 import torch
 from mmengine.config import Config
@@ -43,34 +42,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from torch import nn
 
-
-def rss_bytes() -> int:
-    """Resident set size of this process."""
-    with open('/proc/self/statm') as f:
-        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-
-
-@contextmanager
-def peak_rss(result: dict) -> Iterator[None]:
-    """Record the peak RSS increase (MiB) of the block in ``result``."""
-    ctypes.CDLL('libc.so.6').malloc_trim(0)
-    base = rss_bytes()
-    peak = [base]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], rss_bytes())
-            time.sleep(0.0005)
-
-    thread = threading.Thread(target=sample)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-        result['peak_mib'] = (max(peak[0], rss_bytes()) - base) / 2**20
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmark_backbone import peak_rss  # noqa: E402
 
 
 def synchronize(device: str) -> None:
