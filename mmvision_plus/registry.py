@@ -57,8 +57,10 @@ DATASETS = Registry('dataset', parent=MMDET_DATASETS, scope=SCOPE,
                     locations=['mmvision_plus.datasets'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMDET_DATA_SAMPLERS,
                          scope=SCOPE, locations=['mmvision_plus.datasets'])
-# mmdet has no FUNCTIONS registry: ours hangs directly under mmengine's root
-# (collate functions: ``collate_fn=dict(type='mmvision_plus.dinov2_collate')``).
+# mmdet has no FUNCTIONS registry: ours hangs directly under mmengine's
+# root. Collate functions need the scope prefix (mmengine's Runner looks
+# them up in the root registry):
+# ``collate_fn=dict(type='mmvision_plus.dinov2_collate')``.
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE,
                      locations=['mmvision_plus.datasets'])
 TRANSFORMS = Registry('transform', parent=MMDET_TRANSFORMS, scope=SCOPE,

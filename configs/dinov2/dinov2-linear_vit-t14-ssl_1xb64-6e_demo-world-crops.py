@@ -1,4 +1,5 @@
-# As dinov2-linear_vit-t14-rand_1xb64-6e_demo-world-crops.py (linear probe on the object crops),
+# As dinov2-linear_vit-t14-rand_1xb64-6e_demo-world-crops.py (linear probe
+# on the object crops),
 # with the frozen tiny ViT pretrained by DINOv2 self-supervision on the demo
 # world's unlabelled train images (dinov2-ssl_vit-t14_1xb32-10e_demo-world.py,
 # its EMA teacher exported to the official layout):

@@ -97,7 +97,8 @@ def test_student_export_and_pos_grid_resampling(ssl_checkpoint, tmp_path):
 
 def test_distillation_checkpoint_needs_part_student():
     export = export_fn()
+    backbone = DINOv2ViT(arch=ARCH, img_size=28)
     state = {f'teacher.backbone.{k}': v
-             for k, v in DINOv2ViT(arch=ARCH, img_size=28).state_dict().items()}
+             for k, v in backbone.state_dict().items()}
     with pytest.raises(ValueError, match='--part student'):
         export(dict(state_dict=state), 'teacher', source='distill.pth')

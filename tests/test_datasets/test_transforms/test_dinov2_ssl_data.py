@@ -138,7 +138,8 @@ def test_collate_from_a_config_dataloader(tmp_path):
              dataset=dict(type='mmpretrain.CustomDataset',
                           data_root=str(tmp_path / 'imgs'), with_label=False,
                           pipeline=[
-                              dict(type='mmvision_plus.StrictLoadImageFromFile'),
+                              dict(type='mmvision_plus.'
+                                   'StrictLoadImageFromFile'),
                               dict(type='mmvision_plus.DINOv2MultiCrop',
                                    global_crop_size=28, local_crop_size=14,
                                    num_local_crops=1),
