@@ -24,6 +24,7 @@ Each registry imports its subpackage lazily the first time it is queried
 depends on what the user happened to import.
 """
 from mmdet import registry as mmdet_registry
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
 SCOPE = 'mmvision_plus'
@@ -50,7 +51,8 @@ def _child(name: str, parent: Registry, package: str) -> Registry:
     """
     registry = Registry(name, parent=parent, scope=SCOPE,
                         locations=[f'{SCOPE}.{package}'])
-    parent.parent._children.setdefault(SCOPE, registry)
+    root = parent.parent if parent.parent is not None else parent
+    root._children.setdefault(SCOPE, registry)
     return registry
 
 
@@ -60,6 +62,11 @@ HOOKS = _child('hook', mmdet_registry.HOOKS, 'engine')
 DATASETS = _child('dataset', mmdet_registry.DATASETS, 'datasets')
 DATA_SAMPLERS = _child('data sampler', mmdet_registry.DATA_SAMPLERS,
                        'datasets')
+# mmdet has no FUNCTIONS registry: ours hangs directly under mmengine's
+# root. Collate functions need the scope prefix (mmengine's Runner looks
+# them up in the root registry):
+# ``collate_fn=dict(type='mmvision_plus.dinov2_collate')``.
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'datasets')
 TRANSFORMS = _child('transform', mmdet_registry.TRANSFORMS, 'datasets')
 MODELS = _child('model', mmdet_registry.MODELS, 'models')
 MODEL_WRAPPERS = _child('model_wrapper', mmdet_registry.MODEL_WRAPPERS,

@@ -37,10 +37,15 @@ def resolve(registry, type_name: str, scope: str):
 
 
 def loaders(cfg: Config):
+    """(split, dataset config) pairs; a ConcatDataset's parts one by one."""
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if loader is not None:
-            yield split, loader.dataset
+            dataset = loader.dataset
+            parts = dataset.datasets if dataset.type == 'ConcatDataset' \
+                else [dataset]
+            for part in parts:
+                yield split, part
 
 
 def without(cfg: dict, *paths: str) -> dict:

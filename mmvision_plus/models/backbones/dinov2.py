@@ -228,7 +228,8 @@ class DINOv2ViT(BaseModule):
         else:
             self.register_tokens = None
         # Stochastic depth grows linearly over the blocks (official rule).
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
+        dpr = torch.linspace(0, drop_path_rate, self.num_layers,
+                             device='cpu').tolist()  # also on meta
         self.blocks = nn.ModuleList([
             TransformerBlock(
                 dims, self.arch_settings['num_heads'],

@@ -4,3 +4,5 @@ from .dinov2_linear_dense_heads import (DINOv2LinearDenseHead,
 __all__: list = []
 __all__ += ['DINOv2LinearDenseHead', 'DINOv2LinearDepthHead',
             'DINOv2LinearSegHead']
+from .dinov2_projection_head import DINOv2ProjectionHead
+__all__ += ['DINOv2ProjectionHead']

@@ -19,3 +19,14 @@ __all__ += ['SiLogLoss']
 __all__ += ['CMPMLoss', 'cmpm_loss', 'identity_match_matrix', 'matching_kl',
             'matching_kl_rows', 'IdentityLoss', 'identity_loss', 'SDMLoss',
             'sdm_loss', 'summed_matching_loss']
+from .dino_losses import (DINOLoss, IBOTPatchLoss, SelfDistillationLoss,
+                          centered_softmax, dino_cross_entropy,
+                          ema_center_update, ibot_masked_cross_entropy,
+                          masked_patch_weights, sinkhorn_knopp,
+                          soft_cross_entropy_rows)
+from .koleo_loss import KoLeoLoss, koleo_loss, koleo_terms
+__all__ += ['DINOLoss', 'IBOTPatchLoss', 'SelfDistillationLoss',
+            'centered_softmax', 'dino_cross_entropy', 'ema_center_update',
+            'ibot_masked_cross_entropy', 'masked_patch_weights',
+            'sinkhorn_knopp', 'soft_cross_entropy_rows', 'KoLeoLoss',
+            'koleo_loss', 'koleo_terms']
