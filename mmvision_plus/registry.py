@@ -4,15 +4,20 @@ Every registry here is a child of MMDetection's registry of the same kind
 (which are themselves children of MMEngine's root registries), in the scope
 ``mmvision_plus``. With ``default_scope='mmvision_plus'`` a config can name
 
-* our modules directly (``type='SIoULoss'``),
+* our modules directly (``type='PaperSIoULoss'``),
 * mmdet modules directly (``type='RetinaNet'``): a miss in our registry
   falls back to the parent,
 * mmpretrain (or any other OpenMMLab scope) modules with a scope prefix
   (``type='mmpretrain.VisionTransformer'``).
 
-A module registered here under a name mmdet already uses (``FocalLoss``)
-shadows mmdet's inside our scope only; ``mmdet.FocalLoss`` stays reachable
-and mmdet's own registry is left untouched.
+No name registered here repeats one of mmdet's, mmpretrain's or mmengine's
+registry of the same kind (``tests/test_registry.py`` checks it): a class
+that behaves differently from an upstream one has a name of its own
+(``StrictCocoDataset``, ``StrictLoadImageFromFile``, ``ExtendedFocalLoss``,
+``PaperSIoULoss``). A ``type=`` therefore never means our class in one
+config and mmdet's in another depending on the bases it inherits; from
+another scope (inside a model taken from an ``mmdet::`` base, or in an
+mmpretrain config) ours are named ``mmvision_plus.Xxx``.
 
 ``locations`` lists the packages to import lazily the first time a registry
 is queried, so building from a config never depends on what the user

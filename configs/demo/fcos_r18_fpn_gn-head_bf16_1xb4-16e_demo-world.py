@@ -12,12 +12,11 @@ _base_ = './fcos_r18_fpn_gn-head_1xb8-12e_demo-world.py'
 
 max_epochs = 16
 train_dataloader = dict(batch_size=4)
-train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+train_cfg = dict(max_epochs=max_epochs)
+# the base's warm-up, its cosine decay spread over max_epochs
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=200),
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min_ratio=0.01,
-         by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs)
 ]
 # bfloat16 autocast on the CPU (`tools/train.py --amp` does the same).
 optim_wrapper = dict(type='CPUAutocastOptimWrapper', dtype='bfloat16',

@@ -1,11 +1,7 @@
-# FCOS-R50 (mmdet's caffe-R50, GN head, center sampling, normed bbox,
-# centerness on reg) on COCO 2017 (standard data/coco/ layout), 1x schedule,
-# with CIoU as the box loss. Not trained here: the loadable real-data
-# counterpart of fcos_r18_fpn_ciou_1xb8-12e_demo-world.py.
-_base_ = 'mmdet::fcos/fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py'  # noqa: E501
-
-default_scope = 'mmvision_plus'
-custom_imports = dict(imports=['mmvision_plus'], allow_failed_imports=False)
+# fcos_r50_fpn_giou_1x_coco.py with CIoU as the box loss (COCO 2017, 1x).
+# Not trained here: the loadable real-data counterpart of
+# fcos_r18_fpn_ciou_1xb8-12e_demo-world.py.
+_base_ = './fcos_r50_fpn_giou_1x_coco.py'
 
 model = dict(
     bbox_head=dict(

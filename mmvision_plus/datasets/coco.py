@@ -9,11 +9,9 @@ raises :class:`CocoFormatError` with messages like::
     field 'bbox' must be 4 finite numbers [x, y, w, h] with w, h >= 0,
     got [10, 20, 30]
 
-:class:`StrictCocoDataset` is mmdet's ``CocoDataset`` reading through it.
-It is registered in the ``mmvision_plus`` scope under its own name and
-under ``CocoDataset``, so configs with ``default_scope='mmvision_plus'``
-get the checks with ``type='CocoDataset'``; ``mmdet.CocoDataset`` (and
-mmdet's registry) stay untouched.
+:class:`StrictCocoDataset` is mmdet's ``CocoDataset`` reading through it,
+registered under its own name only: ``type='StrictCocoDataset'`` gives the
+checks, ``type='CocoDataset'`` is mmdet's class in every scope.
 """
 import json
 import math
@@ -241,7 +239,7 @@ class ValidatedCOCO(COCO):
             self.cat_img_map = self.catToImgs
 
 
-@DATASETS.register_module(name=['StrictCocoDataset', 'CocoDataset'])
+@DATASETS.register_module()
 class StrictCocoDataset(CocoDataset):
     """mmdet ``CocoDataset`` that validates its annotation file.
 
@@ -249,7 +247,7 @@ class StrictCocoDataset(CocoDataset):
     samples) except that the annotation file is checked by
     :func:`validate_coco_dict` when loaded, so a malformed file raises
     :class:`CocoFormatError` naming the file, record and field instead of
-    failing later. Missing or corrupt images are reported by our
-    ``LoadImageFromFile`` transform.
+    failing later. Missing or corrupt images are reported by
+    :class:`~mmvision_plus.datasets.transforms.StrictLoadImageFromFile`.
     """
     COCOAPI = ValidatedCOCO

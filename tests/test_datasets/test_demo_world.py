@@ -246,7 +246,7 @@ def test_mmdet_coco_dataset_and_pipeline(world):
     plain.full_init()
     assert len(plain) == 8
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        strict = DATASETS.build(dict(type='CocoDataset', **kwargs))
+        strict = DATASETS.build(dict(type='StrictCocoDataset', **kwargs))
         sample = strict[0]
     assert type(strict).__name__ == 'StrictCocoDataset'
     assert len(strict) == 8

@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 
 from mmvision_plus.datasets import (CocoFormatError, StrictCocoDataset,
                                     load_coco_json, validate_coco_dict)
-from mmvision_plus.datasets.transforms import LoadImageFromFile
+from mmvision_plus.datasets.transforms import StrictLoadImageFromFile
 from mmvision_plus.registry import DATASETS, TRANSFORMS
 from mmvision_plus.utils import register_all_modules
 
@@ -53,37 +53,55 @@ def build_dataset(root, pipeline=()):
 
 
 def test_valid_file_loads(coco_dir):
-    ds = build_dataset(coco_dir, [dict(type='LoadImageFromFile')])
+    ds = build_dataset(coco_dir, [dict(type='StrictLoadImageFromFile')])
     assert len(ds) == 2
     assert ds[0]['img'].shape == (10, 12, 3)
     assert load_coco_json(str(coco_dir / 'ann.json')) == good_coco()
 
 
 def test_registered_names_and_scope():
-    with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        assert DATASETS.get('CocoDataset') is StrictCocoDataset
-        assert DATASETS.get('StrictCocoDataset') is StrictCocoDataset
-        assert TRANSFORMS.get('LoadImageFromFile') is LoadImageFromFile
-    # mmdet's own registry still gives mmdet's class
+    """Ours have names of their own; the upstream names stay upstream's."""
     from mmcv.transforms import LoadImageFromFile as MMCVLoad
     from mmdet.datasets import CocoDataset
     from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
-    assert MMDET_DATASETS.get('CocoDataset') is CocoDataset
-    assert MMDET_DATASETS.get('mmdet.CocoDataset') is CocoDataset
-    assert MMDET_TRANSFORMS.get('LoadImageFromFile') is MMCVLoad
+    from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
+    from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
     assert StrictCocoDataset is not CocoDataset
+    with DefaultScope.overwrite_default_scope('mmvision_plus'):
+        assert DATASETS.get('StrictCocoDataset') is StrictCocoDataset
+        assert TRANSFORMS.get('StrictLoadImageFromFile') is \
+            StrictLoadImageFromFile
+        # in our scope, too, the upstream names mean the upstream classes
+        assert DATASETS.get('CocoDataset') is CocoDataset
+        assert TRANSFORMS.get('LoadImageFromFile') is MMCVLoad
+    assert 'CocoDataset' not in DATASETS.module_dict
+    assert 'LoadImageFromFile' not in TRANSFORMS.module_dict
+    # ours from the other scopes, with our scope prefix
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        assert MMDET_DATASETS.get('CocoDataset') is CocoDataset
+        assert MMDET_DATASETS.get(
+            'mmvision_plus.StrictCocoDataset') is StrictCocoDataset
+        assert MMDET_TRANSFORMS.get('LoadImageFromFile') is MMCVLoad
+        assert MMDET_TRANSFORMS.get('mmvision_plus.StrictLoadImageFromFile'
+                                    ) is StrictLoadImageFromFile
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        assert MMPRETRAIN_DATASETS.get(
+            'mmvision_plus.StrictCocoDataset') is StrictCocoDataset
+        assert MMPRETRAIN_TRANSFORMS.get(
+            'mmvision_plus.StrictLoadImageFromFile'
+        ) is StrictLoadImageFromFile
 
 
 # -- images -------------------------------------------------------------
 def test_missing_image_names_the_file(coco_dir):
     (coco_dir / 'images' / 'b.png').unlink()
-    ds = build_dataset(coco_dir, [dict(type='LoadImageFromFile')])
+    ds = build_dataset(coco_dir, [dict(type='StrictLoadImageFromFile')])
     path = osp.join(str(coco_dir), 'images/', 'b.png')
     with pytest.raises(FileNotFoundError, match='image file not found') as e:
         ds[1]
     assert path in str(e.value)
     # ignore_empty keeps mmcv's behaviour
-    loader = LoadImageFromFile(ignore_empty=True)
+    loader = StrictLoadImageFromFile(ignore_empty=True)
     assert loader(dict(img_path=path)) is None
 
 
@@ -96,19 +114,19 @@ def test_missing_image_names_the_file(coco_dir):
 def test_corrupt_image_names_the_file(tmp_path, backend, content, reason):
     path = tmp_path / 'broken.png'
     path.write_bytes(content)
-    loader = LoadImageFromFile(imdecode_backend=backend)
+    loader = StrictLoadImageFromFile(imdecode_backend=backend)
     with pytest.raises(OSError, match=reason) as e:
         loader(dict(img_path=str(path)))
     assert str(path) in str(e.value)
     assert not isinstance(e.value, FileNotFoundError)
-    assert LoadImageFromFile(ignore_empty=True,
-                             imdecode_backend=backend)(dict(
-                                 img_path=str(path))) is None
+    assert StrictLoadImageFromFile(ignore_empty=True,
+                                   imdecode_backend=backend)(dict(
+                                       img_path=str(path))) is None
 
 
 def test_corrupt_image_through_a_dataset(coco_dir):
     (coco_dir / 'images' / 'a.png').write_bytes(b'garbage')
-    ds = build_dataset(coco_dir, [dict(type='LoadImageFromFile')])
+    ds = build_dataset(coco_dir, [dict(type='StrictLoadImageFromFile')])
     with pytest.raises(OSError, match='a.png: cannot decode image'):
         ds[0]
 
@@ -116,7 +134,7 @@ def test_corrupt_image_through_a_dataset(coco_dir):
 def test_good_image_matches_mmcv(coco_dir):
     from mmcv.transforms import LoadImageFromFile as MMCVLoad
     path = str(coco_dir / 'images' / 'a.png')
-    ours = LoadImageFromFile(to_float32=True)(dict(img_path=path))
+    ours = StrictLoadImageFromFile(to_float32=True)(dict(img_path=path))
     theirs = MMCVLoad(to_float32=True)(dict(img_path=path))
     assert np.array_equal(ours['img'], theirs['img'])
     assert ours['img'].dtype == np.float32
@@ -195,18 +213,19 @@ def test_malformed_json_through_the_registry(coco_dir):
     data = good_coco()
     data['annotations'][2]['bbox'] = [0, 0, 1]
     (coco_dir / 'ann.json').write_text(json.dumps(data))
-    cfg = dict(type='CocoDataset', data_root=str(coco_dir),
+    cfg = dict(type='StrictCocoDataset', data_root=str(coco_dir),
                ann_file='ann.json', data_prefix=dict(img='images/'),
                metainfo=dict(classes=('circle', 'square')), pipeline=[])
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         with pytest.raises(CocoFormatError,
                            match=r"annotations\[2\] \(id=7\): field 'bbox'"):
             DATASETS.build(cfg)
-    # mmdet's dataset, by its scoped name, is the unchecked original: it
+    # type='CocoDataset' is mmdet's unchecked original in our scope too: it
     # fails on the same file without saying where
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         with pytest.raises(ValueError) as e:
-            DATASETS.build(dict(cfg, type='mmdet.CocoDataset'))
+            DATASETS.build(dict(cfg, type='CocoDataset'))
+    assert not isinstance(e.value, CocoFormatError)
     assert 'ann.json' not in str(e.value)
 
 

@@ -1,19 +1,21 @@
 # COCO 2017 detection, standard layout:
 #   data/coco/annotations/instances_{train,val}2017.json
 #   data/coco/{train,val}2017/*.jpg
-dataset_type = 'CocoDataset'
+# mmdet's _base_/datasets/coco_detection.py read through our checking
+# dataset and image loader, which name the file, record and field at fault.
+dataset_type = 'StrictCocoDataset'
 data_root = 'data/coco/'
 backend_args = None
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='StrictLoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='StrictLoadImageFromFile', backend_args=backend_args),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',

@@ -1,44 +1,28 @@
-# Demo world monocular depth: images/{split}/<stem>.png with the 16-bit
-# depth maps depth/{split}/<stem>.png (millimetres; objects 1-5.8 m, the
-# background plane about 6-10.2 m, hence max_depth 12). The 160 px images
-# are used as they are (a patch-14 backbone pads them to 168 = 12 x 14).
-dataset_type = 'DepthDataset'
+# Demo world monocular depth: nyu_depth.py reading directories instead of
+# split files, images/{split}/<stem>.png with the 16-bit depth maps
+# depth/{split}/<stem>.png (millimetres; objects 1-5.8 m, the background
+# plane about 6-10.2 m, hence max_depth 12), evaluated on the whole image.
+# The 160 px images are used as they are (a patch-14 backbone pads them to
+# 168 = 12 x 14).
+_base_ = './nyu_depth.py'
 data_root = 'data/demo_world/'
-min_depth = 1e-3
 max_depth = 12.
-
-data_preprocessor = dict(
-    type='ImgDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_size_divisor=14)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthMap'),
-    dict(type='PackDenseInputs'),
-]
-test_pipeline = train_pipeline
 
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 data_prefix=dict(img='images/train/', depth='depth/train/'),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        _delete_=True,
+        type={{_base_.dataset_type}},
+        data_root=data_root,
+        data_prefix=dict(img='images/train/', depth='depth/train/'),
+        pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
+    train_dataloader,
+    dataset=dict(train_dataloader['dataset'],
                  data_prefix=dict(img='images/val/', depth='depth/val/'),
-                 test_mode=True,
-                 pipeline=test_pipeline))
+                 test_mode=True, pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='DepthMetric', min_depth=min_depth,
-                     max_depth=max_depth)
+val_evaluator = dict(_delete_=True, type='DepthMetric',
+                     min_depth={{_base_.min_depth}}, max_depth=max_depth)
 test_evaluator = val_evaluator

@@ -14,7 +14,7 @@ data_preprocessor = dict(
     pad_size_divisor=14)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='RasterizeCocoSemSeg'),
     dict(type='PackDenseInputs'),
 ]
@@ -30,14 +30,11 @@ train_dataloader = dict(
                  data_prefix=dict(img='images/train/'),
                  pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
+    dataset=dict(train_dataloader['dataset'],
                  ann_file='annotations/instances_val.json',
-                 data_prefix=dict(img='images/val/'),
-                 test_mode=True,
+                 data_prefix=dict(img='images/val/'), test_mode=True,
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='MeanIoUMetric', ignore_index=255)

@@ -13,14 +13,14 @@ data_preprocessor = dict(
     to_rgb=True)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='mmpretrain.RandomResizedCrop', scale=224, backend='pillow',
          interpolation='bicubic'),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='mmpretrain.ResizeEdge', scale=256, edge='short',
          backend='pillow', interpolation='bicubic'),
     dict(type='mmpretrain.CenterCrop', crop_size=224),
@@ -35,11 +35,9 @@ train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=128,
-    num_workers=8,
-    persistent_workers=True,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val',
+    dataset=dict(train_dataloader['dataset'], split='val',
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, 5))

@@ -17,7 +17,7 @@ data_preprocessor = dict(
     pad_size_divisor=14)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='LoadDepthMap'),
     dict(type='PackDenseInputs'),
 ]
@@ -31,13 +31,11 @@ train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='nyu_train.txt', pipeline=train_pipeline))
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='nyu_test.txt', test_mode=True,
-                 pipeline=test_pipeline))
+    dataset=dict(train_dataloader['dataset'], ann_file='nyu_test.txt',
+                 test_mode=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DepthMetric', min_depth=min_depth,
                      max_depth=max_depth, crop=(45, 471, 41, 601))

@@ -10,7 +10,7 @@ text_length = 64
 img_size = (384, 128)  # (h, w)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=img_size[::-1], keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.RandomCrop', crop_size=img_size, padding=10),
@@ -20,7 +20,7 @@ train_pipeline = [
     dict(type='PackTextImageInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=img_size[::-1], keep_ratio=False),
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=text_length),
     dict(type='PackTextImageInputs'),
@@ -37,29 +37,15 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=64,
+    train_dataloader,
     num_workers=4,
-    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='val',
-        test_mode=True,
-        pipeline=test_pipeline))
+    dataset=dict(train_dataloader['dataset'], split='val', test_mode=True,
+                 pipeline=test_pipeline))
+# the val loader on the test split
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        pipeline=test_pipeline))
+    val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 
 val_evaluator = dict(type='TextImageRetrievalMetric')
 test_evaluator = val_evaluator

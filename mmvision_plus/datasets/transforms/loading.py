@@ -10,13 +10,12 @@ from mmvision_plus.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
-class LoadImageFromFile(MMCVLoadImageFromFile):
+class StrictLoadImageFromFile(MMCVLoadImageFromFile):
     """mmcv's ``LoadImageFromFile`` with errors that name the file.
 
-    Registered in the ``mmvision_plus`` scope under mmcv's name, so
-    pipelines of configs with ``default_scope='mmvision_plus'`` use it;
-    mmcv's class stays registered (and reachable) in its own scopes.
-    Arguments, required and modified keys are those of mmcv's transform.
+    Registered as ``StrictLoadImageFromFile``; ``type='LoadImageFromFile'``
+    stays mmcv's class in every scope. Arguments, required and modified
+    keys are those of mmcv's transform.
 
     With ``ignore_empty=False`` (the default):
 

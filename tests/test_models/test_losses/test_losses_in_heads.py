@@ -1,11 +1,12 @@
 """PaperSIoULoss and ExtendedFocalLoss inside real mmdet detectors, a few
 train steps."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import ConfigDict
+from mmengine.config import Config, ConfigDict
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
@@ -14,6 +15,8 @@ import mmvision_plus
 from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 from mmvision_plus.registry import MODELS
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 NUM_CLASSES = 3
 TINY_BACKBONE = dict(
     type='ResNet',
@@ -69,46 +72,29 @@ FCOS = dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     test_cfg=TEST_CFG)
 
-RETINANET = dict(
-    type='RetinaNet',
-    data_preprocessor=PREPROCESSOR,
-    backbone=TINY_BACKBONE,
-    neck=TINY_NECK,
+# The demo RetinaNet (configs/_base_/models/retinanet_r18_fpn_demo.py: its
+# preprocessor, anchor ratios, box coder, assigner and sampler) at test size.
+RETINANET = Config.fromfile(
+    osp.join(REPO, 'configs', '_base_', 'models', 'retinanet_r18_fpn_demo.py'))
+RETINANET.merge_from_dict(dict(model=dict(
+    backbone=dict(_delete_=True, **TINY_BACKBONE),
+    neck=dict(_delete_=True, **TINY_NECK),
     bbox_head=dict(
-        type='RetinaHead',
         num_classes=NUM_CLASSES,
         in_channels=16,
         stacked_convs=1,
         feat_channels=16,
-        anchor_generator=dict(
-            type='AnchorGenerator',
-            octave_base_scale=4,
-            scales_per_octave=1,
-            ratios=[0.5, 1.0, 2.0],
-            strides=[8, 16, 32]),
-        bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
-            target_means=[.0, .0, .0, .0],
-            target_stds=[0.1, 0.1, 0.2, 0.2]),
+        anchor_generator=dict(octave_base_scale=4, scales_per_octave=1,
+                              strides=[8, 16, 32]),
+        bbox_coder=dict(target_stds=[0.1, 0.1, 0.2, 0.2]),
         reg_decoded_bbox=True,  # IoU-type losses need decoded boxes
         loss_cls=dict(
-            type='ExtendedFocalLoss',
-            use_sigmoid=True,
-            gamma=2.0,
+            _delete_=True,
+            type='ExtendedFocalLoss', use_sigmoid=True, gamma=2.0,
             alpha=0.25),
-        loss_bbox=dict(type='PaperSIoULoss', loss_weight=2.0)),
-    train_cfg=dict(
-        assigner=dict(
-            type='MaxIoUAssigner',
-            pos_iou_thr=0.5,
-            neg_iou_thr=0.4,
-            min_pos_iou=0,
-            ignore_iof_thr=-1),
-        sampler=dict(type='PseudoSampler'),
-        allowed_border=-1,
-        pos_weight=-1,
-        debug=False),
-    test_cfg=TEST_CFG)
+        loss_bbox=dict(_delete_=True, type='PaperSIoULoss', loss_weight=2.0)),
+    test_cfg=dict(_delete_=True, **TEST_CFG))))
+RETINANET = RETINANET.model.to_dict()
 
 
 def random_batch(num_images=2, size=64, seed=0):
