@@ -23,6 +23,7 @@ denoising queries learn class and box (official "standard" denoising: no
 masks).
 """
 import copy
+import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -81,6 +82,12 @@ class GLEEHead(BaseModule):
         loss_mask (dict): Sigmoid BCE on sampled points, weight 5.
         loss_dice (dict): Dice on sampled points, weight 5.
         loss_conf (dict): Focal loss on the confidence logit, weight 4.
+        class_bias_prior (float, optional): Add one learnable scalar to all
+            alignment logits, initialised so that sigmoid(logit) starts at
+            this prior (0.01 as mmdet's DINO / GroundingDINO's
+            ``ContrastiveEmbed(bias=True)``): steadier from-scratch
+            training. None (default): no bias, as the official GLEE. A
+            scalar leaves each class's score independent of the others.
         confidence_tasks (Sequence[str]): Tasks whose batches train the
             confidence head (positives: the matched queries). Default ():
             text-prompted tasks score with the class head.
@@ -125,6 +132,7 @@ class GLEEHead(BaseModule):
                      gamma=2.0,
                      alpha=0.25,
                      loss_weight=4.0),
+                 class_bias_prior: Optional[float] = None,
                  confidence_tasks: Sequence[str] = (),
                  num_points: int = 12544,
                  oversample_ratio: float = 3.0,
@@ -137,6 +145,12 @@ class GLEEHead(BaseModule):
         self.class_projection = nn.Parameter(torch.empty(embed_dims,
                                                          text_dims))
         nn.init.trunc_normal_(self.class_projection, std=0.02)
+        self.class_bias_prior = class_bias_prior
+        self.class_bias = None
+        if class_bias_prior is not None:
+            self.class_bias = nn.Parameter(
+                torch.tensor(-math.log((1 - class_bias_prior) /
+                                       class_bias_prior)))
         self.box_head = MLP(embed_dims, embed_dims, 4, 3)
         self.mask_head = MLP(embed_dims, embed_dims, mask_dims, 3)
         self.confidence_head = MLP(embed_dims, embed_dims, 1, 2)
@@ -165,6 +179,10 @@ class GLEEHead(BaseModule):
         near zero when training from scratch."""
         super().init_weights()
         nn.init.trunc_normal_(self.class_projection, std=0.02)
+        if self.class_bias is not None:
+            nn.init.constant_(
+                self.class_bias,
+                -math.log((1 - self.class_bias_prior) / self.class_bias_prior))
         nn.init.zeros_(self.box_head.layers[-1].weight)
         nn.init.zeros_(self.box_head.layers[-1].bias)
 
@@ -181,8 +199,12 @@ class GLEEHead(BaseModule):
         Returns:
             Tensor: (bs, Q, N) logits ``(q @ W) . e``.
         """
-        return torch.einsum('bqd,bnd->bqn', query_feats @ self.class_projection,
-                            class_embeds)
+        logits = torch.einsum('bqd,bnd->bqn',
+                              query_feats @ self.class_projection,
+                              class_embeds)
+        if self.class_bias is not None:
+            logits = logits + self.class_bias
+        return logits
 
     def refine_boxes(self, query_feats: Tensor, references: Tensor) -> Tensor:
         """Boxes of a layer: its reference refined by the box MLP.
@@ -201,24 +223,29 @@ class GLEEHead(BaseModule):
                       query_feats: Tensor,
                       boxes: Tensor,
                       class_embeds: Tensor,
-                      mask_features: Optional[Tensor] = None) -> Dict:
+                      mask_features: Optional[Tensor] = None,
+                      num_denoising: int = 0) -> Dict:
         """Predictions of one set of (already normalised) object embeddings.
 
         Args:
-            query_feats (Tensor): (bs, Q, C).
+            query_feats (Tensor): (bs, Q, C), denoising queries first.
             boxes (Tensor): (bs, Q, 4) normalised (cx, cy, w, h).
             class_embeds (Tensor): (bs, N, D).
             mask_features (Tensor, optional): (bs, mask_dims, H/4, W/4);
                 None skips the masks.
+            num_denoising (int): Leading denoising queries, which learn
+                class and box only: no masks are computed for them.
 
         Returns:
             dict: ``cls`` (bs, Q, N), ``boxes`` (bs, Q, 4), ``conf``
-            (bs, Q, 1) and ``masks`` (bs, Q, H/4, W/4) or None.
+            (bs, Q, 1) and ``masks`` (bs, Q - num_denoising, H/4, W/4) or
+            None.
         """
         masks = None
         if mask_features is not None:
-            masks = torch.einsum('bqc,bchw->bqhw',
-                                 self.mask_head(query_feats), mask_features)
+            masks = torch.einsum(
+                'bqc,bchw->bqhw',
+                self.mask_head(query_feats[:, num_denoising:]), mask_features)
         return dict(
             cls=self.class_logits(query_feats, class_embeds),
             boxes=boxes,
@@ -231,7 +258,8 @@ class GLEEHead(BaseModule):
                 query_init: Tensor,
                 query_norm: nn.Module,
                 class_embeds: Tensor,
-                mask_features: Optional[Tensor] = None) -> List[Dict]:
+                mask_features: Optional[Tensor] = None,
+                num_denoising: int = 0) -> List[Dict]:
         """Predictions of the initial queries and of every decoder layer.
 
         As the official MaskDINO decoder: class/mask/confidence read the
@@ -248,6 +276,7 @@ class GLEEHead(BaseModule):
             query_norm (nn.Module): The decoder's output norm.
             class_embeds (Tensor): (bs, N, D).
             mask_features (Tensor, optional): (bs, mask_dims, H/4, W/4).
+            num_denoising (int): Leading denoising queries (no masks).
 
         Returns:
             list[dict]: L + 1 prediction dicts (see :meth:`forward_layer`),
@@ -255,13 +284,13 @@ class GLEEHead(BaseModule):
         """
         outputs = [
             self.forward_layer(query_norm(query_init), references[0],
-                               class_embeds, mask_features)
+                               class_embeds, mask_features, num_denoising)
         ]
         for layer, states in enumerate(hidden_states):
             boxes = self.refine_boxes(states, references[layer])
             outputs.append(
                 self.forward_layer(query_norm(states), boxes, class_embeds,
-                                   mask_features))
+                                   mask_features, num_denoising))
         return outputs
 
     # ------------------------------------------------------------------ #
@@ -279,8 +308,10 @@ class GLEEHead(BaseModule):
         """Losses of all prediction sets.
 
         Args:
-            layer_outputs (list[dict]): :meth:`forward` outputs; each
-                holds the denoising queries first when ``dn_meta`` is set.
+            layer_outputs (list[dict]): :meth:`forward` outputs; their
+                ``cls``, ``boxes``, ``conf`` hold the denoising queries first
+                when ``dn_meta`` is set, their ``masks`` only the matching
+                queries.
             enc_outputs (dict): Predictions of the selected encoder
                 proposals (matching queries only).
             class_mask (Tensor): (bs, N) bool, True for the real prompts
@@ -310,15 +341,16 @@ class GLEEHead(BaseModule):
         last = len(layer_outputs) - 1
         for i, out in enumerate(layer_outputs):
             prefix = '' if i == last else f'd{i}.'
-            match = {k: v[:, num_dn:] if v is not None else None
-                     for k, v in out.items()}
+            match = dict(out, cls=out['cls'][:, num_dn:],
+                         boxes=out['boxes'][:, num_dn:],
+                         conf=out['conf'][:, num_dn:])
             losses.update(self._prefixed(
                 prefix, self.loss_matched(match, class_mask,
                                           batch_gt_instances, batch_img_metas,
                                           avg_factor, with_mask, with_conf)))
             if num_dn:
-                dn = {k: v[:, :num_dn] if v is not None else None
-                      for k, v in out.items()}
+                dn = dict(cls=out['cls'][:, :num_dn],
+                          boxes=out['boxes'][:, :num_dn])
                 losses.update(self._prefixed(
                     prefix + 'dn_', self.loss_denoising(
                         dn, class_mask, batch_gt_instances, batch_img_metas,

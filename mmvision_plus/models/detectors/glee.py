@@ -55,7 +55,8 @@ class GLEE(DeformableDETR):
       pre_transformer: input_proj (1x1 conv + GN; 3x3/2 extra level)
         |  4 levels s8..s64, sine pos + level embed, flatten
         v                                              |
-      forward_encoder: [fusion (image<->prompt tokens) -> deformable layer] xN
+      forward_encoder: [fusion (image<->prompt tokens)] -> [deformable layer] xN
+        |  (fusion before the first k layers; official k = 1)
         |  memory (bs, sum HW, C);  s4 map + finest level -> pixel embedding
         v                                                  (bs, C, H/4, W/4)
       pre_decoder: levels coarse-to-fine (official order); proposals;
@@ -502,20 +503,22 @@ class GLEE(DeformableDETR):
         prompts = self.encode_prompts(batch_data_samples)
         head_inputs = self.forward_transformer(img_feats, batch_data_samples,
                                                prompts)
+        dn_meta = head_inputs['dn_meta']
         layer_outputs = self.bbox_head(
             hidden_states=head_inputs['hidden_states'],
             references=head_inputs['references'],
             query_init=head_inputs['query_init'],
             query_norm=self.decoder.norm,
             class_embeds=prompts['class_embeds'],
-            mask_features=head_inputs['mask_features'])
+            mask_features=head_inputs['mask_features'],
+            num_denoising=dn_meta['num_denoising_queries'] if dn_meta else 0)
         losses = self.bbox_head.loss_by_feat(
             layer_outputs,
             head_inputs['enc_outputs'],
             prompts['class_mask'],
             [s.gt_instances for s in batch_data_samples],
             [s.metainfo for s in batch_data_samples],
-            dn_meta=head_inputs['dn_meta'],
+            dn_meta=dn_meta,
             task=prompts['task'],
             with_mask=head_inputs['mask_features'] is not None)
         if 'loss_distill' in prompts:

@@ -4,8 +4,8 @@ mmdet 3.3.0 has no MaskDINO; GLEE's object decoder is built here from:
 
 * :class:`GLEEEncoder`: mmdet's ``DeformableDetrTransformerEncoder`` with a
   bi-directional image<->prompt fusion block (mmdet's
-  ``SingleScaleBiAttentionBlock``, GLIP style) before every layer, as the
-  official ``MSDeformAttnTransformerEncoder`` with ``VLFuse`` layers;
+  ``SingleScaleBiAttentionBlock``, GLIP style) before its first layer(s), as
+  the official ``MSDeformAttnTransformerEncoder`` with ``VLFuse`` layers;
 * :class:`GLEEDecoder`: mmdet's ``DinoTransformerDecoder`` whose layers let
   prompt tokens (the tokens of a referring expression; visual prompts
   later) join the queries' self-attention;
@@ -24,7 +24,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule
+from mmcv.cnn import ConvModule, build_norm_layer
+from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
 from mmdet.models.layers import (MLP, CdnQueryGenerator,
                                  DeformableDetrTransformerDecoderLayer,
                                  DeformableDetrTransformerEncoder,
@@ -54,15 +55,22 @@ def build_deformable_attention(cfg: dict) -> nn.Module:
 
 
 class GLEEEncoderLayer(DeformableDetrTransformerEncoderLayer):
-    """mmdet's deformable encoder layer with a registry-built attention."""
+    """mmdet's deformable encoder layer with a registry-built attention
+    (post-norm: attention, norm, FFN, norm; the official
+    ``MSDeformAttnTransformerEncoderLayer``)."""
 
     def _init_layers(self) -> None:
-        super()._init_layers()
         self.self_attn = build_deformable_attention(self.self_attn_cfg)
+        self.embed_dims = self.self_attn.embed_dims
+        self.ffn = FFN(**self.ffn_cfg)
+        self.norms = ModuleList([
+            build_norm_layer(self.norm_cfg, self.embed_dims)[1]
+            for _ in range(2)
+        ])
 
 
 class GLEEEncoder(DeformableDetrTransformerEncoder):
-    """Deformable encoder with image<->prompt fusion before every layer.
+    """Deformable encoder with image<->prompt fusion before its layers.
 
     .. code:: text
 
@@ -72,12 +80,20 @@ class GLEEEncoder(DeformableDetrTransformerEncoder):
                                               fusion_1; the image tokens are
                                               what GLEE keeps)
 
+    The official encoder clones its ``VLFuse`` block for every layer but
+    keeps only the first (``_get_clones_advanced(vl_fusion_layer,
+    num_layers, 1)``, the others are ``nn.Identity``): the prompt is fused
+    once, before the first layer. ``num_fusion_layers`` sets how many of
+    the first layers get a fusion block (official: 1; None: all).
+
     Args:
         num_layers (int): Encoder layers.
         layer_cfg (dict): :class:`GLEEEncoderLayer` config.
         fusion_layer_cfg (dict, optional): ``SingleScaleBiAttentionBlock``
             config (``v_dim``, ``l_dim``, ``embed_dim``, ``num_heads``,
             ``dropout``, ``init_values``); None: no fusion.
+        num_fusion_layers (int, optional): Fusion blocks, before layers
+            ``0 .. num_fusion_layers - 1``. Default None: every layer.
         init_cfg (dict, optional): BaseModule init config.
     """
 
@@ -85,8 +101,15 @@ class GLEEEncoder(DeformableDetrTransformerEncoder):
                  num_layers: int,
                  layer_cfg: dict,
                  fusion_layer_cfg: Optional[dict] = None,
+                 num_fusion_layers: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         self.fusion_layer_cfg = fusion_layer_cfg
+        if num_fusion_layers is None:
+            num_fusion_layers = num_layers
+        if not 0 <= num_fusion_layers <= num_layers:
+            raise ValueError(f'GLEEEncoder: num_fusion_layers must be in '
+                             f'[0, {num_layers}], got {num_fusion_layers}')
+        self.num_fusion_layers = num_fusion_layers
         super().__init__(
             num_layers=num_layers, layer_cfg=layer_cfg, init_cfg=init_cfg)
 
@@ -100,7 +123,7 @@ class GLEEEncoder(DeformableDetrTransformerEncoder):
         if self.fusion_layer_cfg is not None:
             self.fusion_layers = ModuleList([
                 SingleScaleBiAttentionBlock(**self.fusion_layer_cfg)
-                for _ in range(self.num_layers)
+                for _ in range(self.num_fusion_layers)
             ])
 
     def forward(self,
@@ -138,7 +161,7 @@ class GLEEEncoder(DeformableDetrTransformerEncoder):
         reference_points = self.get_encoder_reference_points(
             spatial_shapes, valid_ratios, device=query.device)
         for layer_id, layer in enumerate(self.layers):
-            if fuse:
+            if fuse and layer_id < len(self.fusion_layers):
                 query, prompt_feats = self.fusion_layers[layer_id](
                     visual_feature=query,
                     lang_feature=prompt_feats,
@@ -177,8 +200,16 @@ class GLEEDecoderLayer(DeformableDetrTransformerDecoderLayer):
         super().__init__(**kwargs)
 
     def _init_layers(self) -> None:
-        super()._init_layers()
+        """Self-attention (mmcv), deformable cross-attention (registry),
+        FFN, three norms, as mmdet's deformable decoder layer."""
+        self.self_attn = MultiheadAttention(**self.self_attn_cfg)
         self.cross_attn = build_deformable_attention(self.cross_attn_cfg)
+        self.embed_dims = self.self_attn.embed_dims
+        self.ffn = FFN(**self.ffn_cfg)
+        self.norms = ModuleList([
+            build_norm_layer(self.norm_cfg, self.embed_dims)[1]
+            for _ in range(3)
+        ])
 
     def _prompt_attention_mask(self, self_attn_mask: Optional[Tensor],
                                prompt_mask: Tensor,
@@ -275,12 +306,15 @@ class GLEEDecoder(DinoTransformerDecoder):
     """
 
     def _init_layers(self) -> None:
-        super()._init_layers()
+        if self.post_norm_cfg is not None:
+            raise ValueError('GLEEDecoder: no post_norm (set '
+                             'post_norm_cfg=None); `norm` follows each layer')
         self.layers = ModuleList([
             GLEEDecoderLayer(layer_index=i, **copy.deepcopy(self.layer_cfg))
             for i in range(self.num_layers)
         ])
         self.embed_dims = self.layers[0].embed_dims
+        self.norm = nn.LayerNorm(self.embed_dims)
         self.ref_point_head = MLP(4 * 128, self.embed_dims, self.embed_dims,
                                   2)
 
