@@ -1,3 +1,4 @@
 from .check_finite_loss_hook import CheckFiniteLossHook
+from .result_record_hook import ResultRecordHook
 
-__all__ = ['CheckFiniteLossHook']
+__all__ = ['CheckFiniteLossHook', 'ResultRecordHook']
