@@ -2,7 +2,10 @@
 # 90k iterations at 16 images (8 GPUs x 2), AdamW lr 1e-4, wd 0.05, x0.1 at
 # 79.2k and 86.4k, linear warm-up over 100 iterations from 0.01, backbone
 # lr x 0.1 (text encoder x 0.1 in the joint stage), full-model gradient
-# clipping at norm 0.01, mixed precision (tools/train.py --amp).
+# clipping at norm 0.01, mixed precision (tools/train.py --amp). With the
+# runtime: iteration-based checkpoints and logs.
+_base_ = '../default_runtime.py'
+
 max_iters = 90000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=3700)
