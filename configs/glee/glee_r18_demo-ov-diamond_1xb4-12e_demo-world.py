@@ -17,5 +17,7 @@ train_dataloader = dict(
             for t in _instances['pipeline']
         ]), _base_.refcoco_train_dataset
     ]))
-val_evaluator = dict(classwise=True)
+# box AP per class (coco/<class>_precision; with segm as well, mmdet
+# would overwrite them with the mask APs)
+val_evaluator = dict(classwise=True, metric=['bbox'])
 test_evaluator = val_evaluator

@@ -17,5 +17,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     dataset=dict(pipeline=_open_world(_base_.test_pipeline)))
 test_dataloader = val_dataloader
-val_evaluator = dict(metric=['proposal'], proposal_nums=(1, 10, 100))
+# class-agnostic AR@100 (keep mmdet's default proposal_nums (100, 300,
+# 1000): its metric names follow them whatever the values)
+val_evaluator = dict(metric=['proposal'])
 test_evaluator = val_evaluator

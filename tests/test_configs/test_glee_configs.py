@@ -68,8 +68,10 @@ def test_demo_tasks_differ_in_prompts_and_metrics():
     held = ov['train_dataloader']['dataset']['datasets'][0]
     assert prompts_of(held)['exclude_classes'] == ('diamond', )
     prompts_of(held).pop('exclude_classes')
-    ov['val_evaluator'].pop('classwise')
-    ov['test_evaluator'].pop('classwise')
+    for evaluator in ('val_evaluator', 'test_evaluator'):
+        assert ov[evaluator].pop('classwise') is True
+        assert ov[evaluator].pop('metric') == ['bbox']
+        ov[evaluator]['metric'] = joint[evaluator]['metric']
     ov.pop('held_out')
     ov.pop('_instances')
     assert ov == joint.to_dict()
