@@ -381,3 +381,28 @@ def test_bad_batches_are_named(model):
         model.encode_prompts([make_sample(texts=())])
     with pytest.raises(PromptError, match='unknown task'):
         model.encode_prompts([make_sample(task='video')])
+
+
+def test_predictions_map_back_to_the_original_image(model):
+    """Boxes are normalised to the resized image, masks cover the padded
+    batch at 1/4: both come back to the original frame."""
+    head = model.bbox_head
+    meta = dict(ori_shape=(160, 200), img_shape=(80, 100),
+                batch_input_shape=(96, 128), scale_factor=(0.5, 0.5))
+    box = torch.tensor([20., 32., 60., 72.])  # in the resized image
+    cx, cy = (box[0] + box[2]) / 2 / 100, (box[1] + box[3]) / 2 / 80
+    w, h = (box[2] - box[0]) / 100, (box[3] - box[1]) / 80
+    masks = torch.full((1, 1, 24, 32), -20.)
+    masks[0, 0, 32 // 4:72 // 4, 20 // 4:60 // 4] = 20.
+    out = dict(cls=torch.tensor([[[9.]]]),
+               boxes=torch.tensor([[[cx, cy, w, h]]]), masks=masks)
+    pred, = head.predict_by_feat(out, torch.ones(1, 1, dtype=torch.bool),
+                                 torch.zeros(1, 1, 32), [meta])
+    torch.testing.assert_close(pred.bboxes[0], box * 2)
+    assert pred.masks.shape == (1, 160, 200)
+    ys, xs = torch.nonzero(pred.masks[0], as_tuple=True)
+    assert abs(xs.min() - 40) <= 2 and abs(xs.max() - 119) <= 2
+    assert abs(ys.min() - 64) <= 2 and abs(ys.max() - 143) <= 2
+    # score = class probability x mean mask probability inside the mask
+    assert pred.scores[0] == pytest.approx(torch.sigmoid(torch.tensor(9.)),
+                                           rel=1e-3)
