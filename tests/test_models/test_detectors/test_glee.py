@@ -404,5 +404,6 @@ def test_predictions_map_back_to_the_original_image(model):
     assert abs(xs.min() - 40) <= 2 and abs(xs.max() - 119) <= 2
     assert abs(ys.min() - 64) <= 2 and abs(ys.max() - 143) <= 2
     # score = class probability x mean mask probability inside the mask
-    assert float(pred.scores[0]) == pytest.approx(
-        float(torch.sigmoid(torch.tensor(9.))), rel=1e-3)
+    # (just below 1: the upsampled borders are less sure)
+    class_prob = float(torch.sigmoid(torch.tensor(9.)))
+    assert 0.98 * class_prob < float(pred.scores[0]) < class_prob
