@@ -3,11 +3,8 @@
 # augmentation of the official config (shortest edge 480..800 up to 1333,
 # half of the time after an absolute 384..600 crop) as mmdet's DINO writes
 # it; COCO box + mask mAP.
-_base_ = './coco_detection.py'
+_base_ = ['./coco_detection.py', './glee_meta_keys.py']
 
-glee_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'text', 'task',
-                  'dn_table')
 glee_prompts = dict(type='FormatGLEEPrompts', task='instance',
                     dn_table='coco')
 scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333), (608, 1333),
@@ -30,14 +27,14 @@ train_pipeline = [
             dict(type='RandomChoiceResize', scales=scales, keep_ratio=True)
         ]]),
     glee_prompts,
-    dict(type='PackDetInputs', meta_keys=glee_meta_keys)
+    dict(type='PackDetInputs', meta_keys=_base_.glee_meta_keys)
 ]
 test_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     glee_prompts,
-    dict(type='PackDetInputs', meta_keys=glee_meta_keys)
+    dict(type='PackDetInputs', meta_keys=_base_.glee_meta_keys)
 ]
 train_dataloader = dict(
     dataset=dict(return_classes=True, pipeline=train_pipeline))

@@ -4,11 +4,9 @@
 # refcoco/refs(unc).p) as `refcoco_*` pieces for grounding and joint
 # configs. Prompts are set per sample by FormatGLEEPrompts and packed with
 # the usual meta keys.
-_base_ = './demo_world_detection.py'
+_base_ = ['./demo_world_detection.py', './glee_meta_keys.py']
 
-glee_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'text', 'task',
-                  'dn_table')
+pack_inputs = dict(type='PackDetInputs', meta_keys=_base_.glee_meta_keys)
 instance_prompts = dict(type='FormatGLEEPrompts', task='instance',
                         dn_table='demo_world')
 train_pipeline = [
@@ -17,14 +15,14 @@ train_pipeline = [
     dict(type='Resize', scale=_base_.img_scale, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     instance_prompts,
-    dict(type='PackDetInputs', meta_keys=glee_meta_keys)
+    pack_inputs
 ]
 test_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=_base_.img_scale, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     instance_prompts,
-    dict(type='PackDetInputs', meta_keys=glee_meta_keys)
+    pack_inputs
 ]
 train_dataloader = dict(
     batch_size=4,
@@ -42,11 +40,11 @@ refcoco_prompts = dict(type='FormatGLEEPrompts', task='grounding',
 refcoco_train_pipeline = [
     t for t in train_pipeline if t['type'] != 'RandomFlip'
     and t['type'] != 'FormatGLEEPrompts' and t['type'] != 'PackDetInputs'
-] + [refcoco_prompts, dict(type='PackDetInputs', meta_keys=glee_meta_keys)]
+] + [refcoco_prompts, pack_inputs]
 refcoco_test_pipeline = [
     t for t in test_pipeline
     if t['type'] != 'FormatGLEEPrompts' and t['type'] != 'PackDetInputs'
-] + [refcoco_prompts, dict(type='PackDetInputs', meta_keys=glee_meta_keys)]
+] + [refcoco_prompts, pack_inputs]
 refcoco_dataset = dict(
     type='RefCocoGroundingDataset',
     data_root=_base_.data_root,

@@ -4,10 +4,9 @@
 #   data/coco/train2014/*.jpg
 # RefCOCO+ / RefCOCOg: configs/glee/*_refcoco+.py / *_refcocog.py change
 # the folder and split file. REC Prec@0.5, RES mIoU / cIoU on val.
+_base_ = './glee_meta_keys.py'
+
 data_root = 'data/coco/'
-glee_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction', 'text', 'task',
-                  'dn_table')
 glee_prompts = dict(type='FormatGLEEPrompts', task='grounding',
                     dn_table='grounding')
 # no flip: expressions say "left" and "right"
@@ -19,14 +18,14 @@ train_pipeline = [
                  (608, 1333), (640, 1333)],
          keep_ratio=True),
     glee_prompts,
-    dict(type='PackDetInputs', meta_keys=glee_meta_keys)
+    dict(type='PackDetInputs', meta_keys=_base_.glee_meta_keys)
 ]
 test_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=(1333, 640), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     glee_prompts,
-    dict(type='PackDetInputs', meta_keys=glee_meta_keys)
+    dict(type='PackDetInputs', meta_keys=_base_.glee_meta_keys)
 ]
 refcoco = dict(
     type='RefCocoGroundingDataset',

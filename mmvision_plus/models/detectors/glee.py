@@ -31,6 +31,16 @@ class PromptError(ValueError):
     """Data samples whose prompts (``text``) or task cannot be used."""
 
 
+def pad_with_mask(sequences: List[Tensor]) -> Tuple[Tensor, Tensor]:
+    """Stack (L_i, D) sequences into (N, max L_i, D) zero-padded, with the
+    (N, max L_i) bool mask of the real rows."""
+    padded = nn.utils.rnn.pad_sequence(sequences, batch_first=True)
+    mask = nn.utils.rnn.pad_sequence(
+        [s.new_ones(len(s), dtype=torch.bool) for s in sequences],
+        batch_first=True)
+    return padded, mask
+
+
 @MODELS.register_module()
 class GLEE(DeformableDETR):
     r"""GLEE on mmdet's ``pre_transformer -> forward_encoder -> pre_decoder
@@ -240,17 +250,11 @@ class GLEE(DeformableDETR):
         rows = [torch.tensor([index[t] for t in prompts],
                              device=encoded['pooled'].device)
                 for prompts in texts]
-        class_embeds = nn.utils.rnn.pad_sequence(
-            [encoded['pooled'][r] for r in rows], batch_first=True)
-        class_mask = nn.utils.rnn.pad_sequence(
-            [torch.ones_like(r, dtype=torch.bool) for r in rows],
-            batch_first=True)
-        tokens = [encoded['token_feats'][r][encoded['token_mask'][r]]
-                  for r in rows]
-        fusion_feats = nn.utils.rnn.pad_sequence(tokens, batch_first=True)
-        fusion_mask = nn.utils.rnn.pad_sequence(
-            [t.new_ones(len(t), dtype=torch.bool) for t in tokens],
-            batch_first=True)
+        class_embeds, class_mask = pad_with_mask(
+            [encoded['pooled'][r] for r in rows])
+        fusion_feats, fusion_mask = pad_with_mask(
+            [encoded['token_feats'][r][encoded['token_mask'][r]]
+             for r in rows])
         prompts = dict(
             class_embeds=class_embeds,
             class_mask=class_mask,
