@@ -2,8 +2,8 @@
 ``DetInferencer``::
 
     from mmvision_plus.apis import GLEEInferencer
-    glee = GLEEInferencer('configs/glee/glee_r18_demo_1xb4-12e_demo-world-'
-                          'instance.py', checkpoint='work_dirs/.../epoch_12.pth')
+    config = 'configs/glee/glee_r18_demo_1xb4-12e_demo-world-instance.py'
+    glee = GLEEInferencer(config, checkpoint='work_dirs/.../epoch_12.pth')
     out = glee('scene.png', texts=['circle', 'star'], out_dir='vis/')
     out = glee(['a.png', 'b.png'], texts=['the red star'], task='grounding')
 
@@ -13,7 +13,7 @@ the prompts and task of every call, and named errors for bad input.
 """
 import copy
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import mmengine
 import numpy as np

@@ -1,7 +1,6 @@
 """GLEE configs: one model across the demo tasks, deltas that say what they
 change, the official sizes, and a few training iterations of each demo
 config through the Runner (slow)."""
-import copy
 import os.path as osp
 
 import pytest

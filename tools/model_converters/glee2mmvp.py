@@ -146,8 +146,8 @@ RULES: List[Tuple[str, str]] = [
     (r'^predictor\.enc_output\.(.+)$', r'memory_trans_fc.\1'),
     (r'^predictor\.enc_output_norm\.(.+)$', r'memory_trans_norm.\1'),
     (r'^predictor\.decoder_norm\.(.+)$', r'decoder.norm.\1'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.self_attn\.(in_proj_.+|out_proj\..+)$',
-     r'decoder.layers.\1.self_attn.attn.\2'),
+    (r'^predictor\.decoder\.layers\.(\d+)\.self_attn\.'
+     r'(in_proj_.+|out_proj\..+)$', r'decoder.layers.\1.self_attn.attn.\2'),
     (r'^predictor\.decoder\.layers\.(\d+)\.cross_attn\.(.+)$',
      r'decoder.layers.\1.cross_attn.\2'),
     (r'^predictor\.decoder\.layers\.(\d+)\.norm2\.(.+)$',
@@ -264,8 +264,8 @@ def convert(state_dict: Dict[str, Tensor],
             f'{len(unknown)} official tensors have no mapping: '
             f'{unknown[:10]}{"..." if len(unknown) > 10 else ""}')
     for key in list(out):
-        match = re.match(r'^(backbone\..*(?:bn\d|downsample\.1))\.running_var$',
-                         key)
+        match = re.match(
+            r'^(backbone\..*(?:bn\d|downsample\.1))\.running_var$', key)
         if match:
             out.setdefault(match[1] + '.num_batches_tracked',
                            torch.tensor(0, dtype=torch.long))

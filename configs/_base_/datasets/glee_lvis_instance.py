@@ -3,7 +3,8 @@
 # MAX_CATEGORY_LEN, dn table 'obj365' as the official lvis task), with
 # repeat-factor sampling (mmdet's ClassBalancedDataset, threshold 1e-3);
 # testing prompts all 1203 names, top 300 detections (official). Layout:
-#   data/lvis_v1/annotations/lvis_v1_{train,val}.json, data/coco/{train,val}2017
+#   data/lvis_v1/annotations/lvis_v1_{train,val}.json,
+#   data/lvis_v1/{train,val}2017/ (the COCO images)
 # LVISMetric needs the `lvis` package.
 _base_ = './glee_coco_instance.py'
 

@@ -81,8 +81,9 @@ class FormatGLEEPrompts(BaseTransform):
         """Class names for det/instance; remaps labels in ``results``."""
         unknown = set(self.exclude_classes) - set(names)
         if unknown:
-            raise KeyError(f'FormatGLEEPrompts: exclude_classes {sorted(unknown)}'
-                           f' are not among the classes {names}')
+            raise KeyError(f'FormatGLEEPrompts: exclude_classes '
+                           f'{sorted(unknown)} are not among the classes '
+                           f'{names}')
         has_gt = 'gt_bboxes_labels' in results
         labels = np.asarray(results['gt_bboxes_labels']) if has_gt else \
             np.zeros(0, dtype=np.int64)

@@ -31,8 +31,7 @@ import torch.nn.functional as F
 from mmcv.ops import point_sample
 from mmdet.models.layers.transformer import MLP, inverse_sigmoid
 from mmdet.models.utils import get_uncertain_point_coords_with_randomness
-from mmdet.structures.bbox import (bbox_cxcywh_to_xyxy, bbox_overlaps,
-                                   bbox_xyxy_to_cxcywh)
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from mmdet.utils import reduce_mean
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
@@ -189,7 +188,8 @@ class GLEEHead(BaseModule):
     # ------------------------------------------------------------------ #
     # forward
     # ------------------------------------------------------------------ #
-    def class_logits(self, query_feats: Tensor, class_embeds: Tensor) -> Tensor:
+    def class_logits(self, query_feats: Tensor,
+                     class_embeds: Tensor) -> Tensor:
         """Alignment of objects with prompts.
 
         Args:

@@ -8,7 +8,6 @@ with a compiled op; this one is assembled from mmdet 3.3.0 / mmcv parts
 (DeformableDETR/DINO pipeline, mmcv's deformable attention, GLIP's fusion
 block, DINO's denoising, Mask2Former's point-sampled mask losses).
 """
-import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -50,7 +49,7 @@ class GLEE(DeformableDETR):
     class names of a detection dataset, ``('object',)`` for open-world,
     one expression for grounding), its ``task`` (``det``, ``instance``,
     ``open_world``, ``grounding``) and, for training, the denoising label
-    table ``dn_table`` of its dataset (see ``GLEEPromptsFromDataset``).
+    table ``dn_table`` of its dataset (see ``FormatGLEEPrompts``).
     Labels are indices into the sample's prompts, so the vocabulary is
     whatever the prompt lists. A batch holds one task (joint training routes
     whole batches per dataset).
@@ -60,12 +59,12 @@ class GLEE(DeformableDETR):
       image                                   prompts (names | expression)
         |                                              |
       backbone (+ neck)                         CLIP text encoder
-        |  multi-scale maps s4, s8, s16, s32     token feats (T, D), pooled (N, D)
+        |  maps s4, s8, s16, s32             token feats (T, D), pooled (N, D)
         |                                              |
       pre_transformer: input_proj (1x1 conv + GN; 3x3/2 extra level)
         |  4 levels s8..s64, sine pos + level embed, flatten
         v                                              |
-      forward_encoder: [fusion (image<->prompt tokens)] -> [deformable layer] xN
+      forward_encoder: [fusion (image<->prompt)] -> [deformable layer] xN
         |  (fusion before the first k layers; official k = 1)
         |  memory (bs, sum HW, C);  s4 map + finest level -> pixel embedding
         v                                                  (bs, C, H/4, W/4)

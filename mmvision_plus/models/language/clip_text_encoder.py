@@ -368,7 +368,8 @@ class CLIPTextEncoder(BaseModule):
         self._is_init = True
 
     def _init_projection(self) -> None:
-        nn.init.normal_(self.lang_projection, std=self.config.hidden_size**-0.5)
+        nn.init.normal_(self.lang_projection,
+                        std=self.config.hidden_size**-0.5)
 
     def load_pretrained(self, path: str, prefix: Optional[str] = None) -> None:
         """Load CLIP text weights into the student (strict).

@@ -20,7 +20,7 @@ the registry (default ``type='MultiScaleDeformableAttention'``, mmcv's), so a
 faster drop-in with the same state-dict keys is a config change.
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
