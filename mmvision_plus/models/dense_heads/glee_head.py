@@ -141,9 +141,8 @@ class GLEEHead(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
-        self.class_projection = nn.Parameter(torch.empty(embed_dims,
+        self.class_projection = nn.Parameter(torch.zeros(embed_dims,
                                                          text_dims))
-        nn.init.trunc_normal_(self.class_projection, std=0.02)
         self.class_bias_prior = class_bias_prior
         self.class_bias = None
         if class_bias_prior is not None:
@@ -172,12 +171,15 @@ class GLEEHead(BaseModule):
 
     def init_weights(self) -> None:
         """Zero last box layer (boxes start at their references), as the
-        official code; ``class_projection`` (official ``category_embed``,
-        initialised there with ``torch.rand``, uniform [0, 1)) gets a
-        zero-mean truncated normal (std 0.02) so that alignment logits start
-        near zero when training from scratch."""
+        official code, and zero ``class_projection``: the official
+        ``category_embed`` starts from ``torch.rand`` (uniform [0, 1)), but
+        from scratch the object and prompt embeddings are large (norms ~16)
+        and nearly parallel, so any random projection starts the alignment
+        logits far from zero (focal losses in the thousands); at zero the
+        logits start at the bias (the prior) and W still gets gradients
+        ``q e^T``."""
         super().init_weights()
-        nn.init.trunc_normal_(self.class_projection, std=0.02)
+        nn.init.zeros_(self.class_projection)
         if self.class_bias is not None:
             nn.init.constant_(
                 self.class_bias,
