@@ -1,7 +1,10 @@
 from .backbones import *  # noqa: F401,F403
+from .dense_heads import *  # noqa: F401,F403
 from .dense_predictors import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .language import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .retrievers import *  # noqa: F401,F403

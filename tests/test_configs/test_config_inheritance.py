@@ -36,16 +36,24 @@ def resolve(registry, type_name: str, scope: str):
         return registry.get(type_name)
 
 
+def leaf_datasets(dataset: dict):
+    """The datasets inside wrappers (ConcatDataset, ClassBalancedDataset)."""
+    if 'datasets' in dataset:
+        for inner in dataset.datasets:
+            yield from leaf_datasets(inner)
+    elif 'dataset' in dataset:
+        yield from leaf_datasets(dataset.dataset)
+    else:
+        yield dataset
+
+
 def loaders(cfg: Config):
     """(split, dataset config) pairs; a ConcatDataset's parts one by one."""
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if loader is not None:
-            dataset = loader.dataset
-            parts = dataset.datasets if dataset.type == 'ConcatDataset' \
-                else [dataset]
-            for part in parts:
-                yield split, part
+            for dataset in leaf_datasets(loader.dataset):
+                yield split, dataset
 
 
 def without(cfg: dict, *paths: str) -> dict:
@@ -88,7 +96,8 @@ def test_datasets_read_through_the_checking_classes(path):
     through StrictLoadImageFromFile; the configs whose data come from an
     ``mmdet::`` base (built in mmdet's scope) keep mmdet's classes."""
     from mmcv.transforms import LoadImageFromFile
-    from mmdet.datasets import CocoDataset
+    from mmdet.datasets import (CocoDataset, LVISV1Dataset,
+                                Objects365V2Dataset)
 
     from mmvision_plus.datasets import StrictCocoDataset
     from mmvision_plus.datasets.transforms import StrictLoadImageFromFile
@@ -105,7 +114,9 @@ def test_datasets_read_through_the_checking_classes(path):
             continue
         assert scope == 'mmvision_plus'
         assert loads == [StrictLoadImageFromFile], split
-        if issubclass(dataset_cls, CocoDataset):
+        # LVIS / Objects365 files are not plain COCO: mmdet's readers
+        if issubclass(dataset_cls, CocoDataset) and dataset_cls not in (
+                LVISV1Dataset, Objects365V2Dataset):
             assert dataset_cls is StrictCocoDataset, split
 
 

@@ -1,4 +1,5 @@
 from .dense import LoadDepthMap, PackDenseInputs, RasterizeCocoSemSeg
+from .glee_prompts import FormatGLEEPrompts
 from .loading import StrictLoadImageFromFile
 from .text import PackTextImageInputs, TokenizeText
 
@@ -9,3 +10,4 @@ from .dinov2_multicrop import DINOv2MultiCrop
 from .ibot_masking import BlockMaskGenerator, dinov2_collate, ibot_block_masks
 __all__ += ['DINOv2MultiCrop', 'BlockMaskGenerator', 'dinov2_collate',
             'ibot_block_masks']
+__all__ += ['FormatGLEEPrompts']

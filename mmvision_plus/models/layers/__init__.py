@@ -5,10 +5,15 @@ They keep the official DINOv2 / timm parameter names (``patch_embed.proj``,
 ViT checkpoints load strictly. Stochastic depth is mmcv's ``DropPath``.
 The multi-scale deformable attention of the DETR-family models has a fast
 CPU kernel here (mmcv's compiled op is CUDA-only).
+GLEE's encoder/decoder pieces (assembled from mmdet's DINO layers) are in
+``glee_layers``.
 """
 from mmcv.cnn.bricks.drop import DropPath
 
 from .attention import MultiheadSelfAttention, merge_attention_masks
+from .glee_layers import (DenoisingTableError, GLEEDecoder, GLEEDecoderLayer,
+                          GLEEDenoisingQueryGenerator, GLEEEncoder,
+                          GLEEEncoderLayer, GLEEPixelEmbedding)
 from .layer_scale import LayerScale
 from .mlp import Mlp
 from .ms_deform_attn import (FastCPUMultiScaleDeformableAttention,
@@ -26,3 +31,6 @@ __all__ = [
     'swiglu_hidden_dims', 'FastCPUMultiScaleDeformableAttention',
     'multi_scale_deformable_attn_cpu', 'use_fast_cpu_deform_attn'
 ]
+__all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
+            'GLEEDenoisingQueryGenerator', 'GLEEEncoder', 'GLEEEncoderLayer',
+            'GLEEPixelEmbedding']

@@ -1,0 +1,26 @@
+# GLEE grounding on the demo world's referring expressions: the expression
+# is the prompt and its tokens join the decoder's self-attention; REC
+# accuracy (IoU >= 0.5), RES mIoU and cIoU on the val split.
+_base_ = [
+    '../_base_/models/glee_r18_demo.py',
+    '../_base_/datasets/glee_demo_world.py',
+    '../_base_/schedules/glee_demo_adamw_12e.py',
+    '../_base_/default_runtime.py'
+]
+# 4482 training expressions (3 per object): 4 epochs are the iterations of
+# 12 instance epochs (1120 vs 1440 at batch 4)
+max_epochs = 4
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=200),
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs,
+         milestones=[3], gamma=0.1)
+]
+train_dataloader = dict(
+    dataset=dict(_delete_=True, **_base_.refcoco_train_dataset))
+val_dataloader = dict(
+    dataset=dict(_delete_=True, **_base_.refcoco_val_dataset))
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, **_base_.refcoco_evaluator)
+test_evaluator = val_evaluator

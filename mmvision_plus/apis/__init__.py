@@ -1,0 +1,3 @@
+from .glee_inferencer import GLEEInferencer
+
+__all__: list = ['GLEEInferencer']

@@ -1,0 +1,196 @@
+"""Text-prompted inference with GLEE, in the spirit of mmdet's
+``DetInferencer``::
+
+    from mmvision_plus.apis import GLEEInferencer
+    config = 'configs/glee/glee_r18_demo_1xb4-12e_demo-world-instance.py'
+    glee = GLEEInferencer(config, checkpoint='work_dirs/.../epoch_12.pth')
+    out = glee('scene.png', texts=['circle', 'star'], out_dir='vis/')
+    out = glee(['a.png', 'b.png'], texts=['the red star'], task='grounding')
+
+It subclasses ``DetInferencer`` (batching, visualisation with
+``DetLocalVisualizer``, json-friendly predictions) and adds what GLEE needs:
+the prompts and task of every call, and named errors for bad input.
+"""
+import copy
+import os.path as osp
+from typing import Dict, Optional, Sequence, Union
+
+import mmengine
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmdet.apis import DetInferencer
+from mmdet.datasets.transforms import LoadImageFromNDArray
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+
+from mmvision_plus.datasets.transforms import StrictLoadImageFromFile
+from mmvision_plus.models.language.clip_text_encoder import EmptyPromptError
+
+InputType = Union[str, np.ndarray]
+# transforms that need annotations; inference prompts come with the call
+DATASET_ONLY_TRANSFORMS = ('LoadAnnotations', 'FormatGLEEPrompts')
+
+
+class _LoadInferenceImage(BaseTransform):
+    """A path through ``StrictLoadImageFromFile`` (errors name the file), an
+    array through mmdet's ``LoadImageFromNDArray``."""
+
+    def __init__(self) -> None:
+        self.from_file = StrictLoadImageFromFile()
+        self.from_array = LoadImageFromNDArray()
+
+    def transform(self, results: dict) -> dict:
+        if 'img' in results:
+            return self.from_array(results)
+        return self.from_file(results)
+
+
+class GLEEInferencer(DetInferencer):
+    """Boxes, masks, scores and labels for images and text prompts.
+
+    Args:
+        config (str | Config): A GLEE config.
+        checkpoint (str, optional): Its weights. None: random weights
+            (with a warning).
+        device (str, optional): ``'cpu'``, ``'cuda:0'``... Default: CUDA if
+            available, else CPU.
+        palette (str): Visualisation colours. Default ``'random'``.
+        show_progress (bool): A progress bar. Default False.
+    """
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 device: Optional[str] = None,
+                 palette: str = 'random',
+                 show_progress: bool = False) -> None:
+        super().__init__(
+            model=config,
+            weights=checkpoint,
+            device=device,
+            scope='mmvision_plus',
+            palette=palette,
+            show_progress=show_progress)
+
+    def _load_weights_to_model(self, model, checkpoint: Optional[dict],
+                               cfg) -> None:
+        """Load the weights; class names come with each call, not here."""
+        if checkpoint is not None:
+            _load_checkpoint_to_model(model, checkpoint)
+        model.dataset_meta = dict(classes=(), palette=self.palette)
+
+    def _init_pipeline(self, cfg: Config) -> Compose:
+        """The config's test pipeline without annotation steps, loading
+        paths and arrays."""
+        pipeline = []
+        for transform in copy.deepcopy(cfg.test_dataloader.dataset.pipeline):
+            kind = transform['type'].split('.')[-1]
+            if kind in DATASET_ONLY_TRANSFORMS:
+                continue
+            if kind.endswith('LoadImageFromFile'):
+                pipeline.append(_LoadInferenceImage())
+                continue
+            if 'meta_keys' in transform:
+                transform['meta_keys'] = tuple(
+                    k for k in transform['meta_keys'] if k != 'img_id')
+            pipeline.append(transform)
+        if not any(isinstance(t, _LoadInferenceImage) for t in pipeline):
+            raise ValueError('GLEEInferencer: the test pipeline has no '
+                             'image loading step')
+        return Compose(pipeline)
+
+    def _check_prompts(self, texts: Sequence[str], task: str) -> tuple:
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = tuple(texts)
+        if len(texts) == 0:
+            raise EmptyPromptError(
+                'GLEEInferencer: `texts` is empty; give the class names to '
+                'detect, or one expression with task="grounding"')
+        if task == 'grounding' and len(texts) != 1:
+            raise ValueError('GLEEInferencer: grounding takes one expression, '
+                             f'got {len(texts)} texts')
+        # raises EmptyPromptError / PromptTooLongError before any image work
+        self.model.text_encoder.tokenizer(list(texts))
+        return texts
+
+    def __call__(self,
+                 inputs: Union[InputType, Sequence[InputType]],
+                 texts: Sequence[str],
+                 task: str = 'instance',
+                 batch_size: int = 1,
+                 out_dir: str = '',
+                 pred_score_thr: float = 0.3,
+                 return_vis: bool = False,
+                 return_datasamples: bool = False,
+                 **kwargs) -> Dict[str, list]:
+        """Detect the prompted objects in one or several images.
+
+        Args:
+            inputs: An image path, an array (H, W, 3) BGR, or a list of
+                them.
+            texts (Sequence[str]): Class names (``det`` / ``instance`` /
+                ``open_world``) or one referring expression
+                (``grounding``).
+            task (str): ``'instance'`` (default: boxes and masks),
+                ``'det'`` (boxes only), ``'open_world'``, ``'grounding'``.
+            batch_size (int): Images per forward pass.
+            out_dir (str): Where to write ``vis/<image>`` (drawn
+                predictions) and ``preds/<image>.json``; '' writes nothing.
+            pred_score_thr (float): Minimum score drawn.
+            return_vis (bool): Also return the drawn images.
+            return_datasamples (bool): Predictions as ``DetDataSample``
+                (tensors, masks as bool arrays) instead of dicts.
+            **kwargs: Other ``DetInferencer.__call__`` arguments.
+
+        Returns:
+            dict: ``predictions``: per image ``labels`` (indices into
+            ``texts``), ``label_names``, ``scores``, ``bboxes`` (xyxy, image
+            pixels) and ``masks`` (COCO RLE) for mask tasks;
+            ``visualization``: the drawn images if requested.
+
+        Raises:
+            EmptyPromptError: ``texts`` is empty or holds an empty string.
+            PromptTooLongError: A text exceeds the text encoder's context.
+            FileNotFoundError, OSError: An image path that cannot be read.
+        """
+        texts = self._check_prompts(texts, task)
+        if not isinstance(inputs, (list, tuple)):
+            inputs = [inputs]
+        samples = []
+        for item in inputs:
+            sample = dict(text=texts, task=task, dn_table=None)
+            if isinstance(item, np.ndarray):
+                sample['img'] = item
+            else:
+                sample['img_path'] = str(item)
+            samples.append(sample)
+        self.visualizer.dataset_meta = dict(
+            classes=texts, palette=self.palette)
+        return super().__call__(
+            samples,
+            batch_size=batch_size,
+            out_dir=out_dir,
+            no_save_pred=out_dir == '',
+            no_save_vis=out_dir == '',
+            pred_score_thr=pred_score_thr,
+            return_vis=return_vis,
+            return_datasamples=return_datasamples,
+            **kwargs)
+
+    def pred2dict(self, data_sample, pred_out_dir: str = '') -> Dict:
+        """mmdet's prediction dict plus the prompt of each label, written to
+        ``preds/<image>.json`` under ``pred_out_dir`` if given."""
+        result = super().pred2dict(data_sample, '')
+        texts = data_sample.metainfo['text']
+        result['label_names'] = [texts[i] for i in result['labels']]
+        if pred_out_dir:
+            if 'img_path' in data_sample:
+                name = osp.splitext(osp.basename(data_sample.img_path))[0]
+            else:
+                name = str(self.num_predicted_imgs)
+                self.num_predicted_imgs += 1
+            mmengine.dump(result,
+                          osp.join(pred_out_dir, 'preds', name + '.json'))
+        return result

@@ -1,0 +1,3 @@
+from .glee_head import GLEEHead
+
+__all__: list = ['GLEEHead']

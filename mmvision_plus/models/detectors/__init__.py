@@ -1,0 +1,3 @@
+from .glee import GLEE, PromptError
+
+__all__: list = ['GLEE', 'PromptError']

@@ -1,0 +1,161 @@
+"""GLEE configs: one model across the demo tasks, deltas that say what they
+change, the official sizes, and a few training iterations of each demo
+config through the Runner (slow)."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+import mmvision_plus
+from mmvision_plus.registry import MODELS
+
+mmvision_plus.register_all_modules(init_default_scope=False)
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+GLEE = osp.join(ROOT, 'configs', 'glee')
+DEMO = {
+    'instance': 'glee_r18_demo_1xb4-12e_demo-world-instance.py',
+    'open_world': 'glee_r18_demo_1xb4-12e_demo-world-openworld.py',
+    'grounding': 'glee_r18_demo_1xb4-4e_demo-world-refcoco.py',
+    'joint': 'glee_r18_demo-joint_1xb4-12e_demo-world-instance-refcoco.py',
+    'open_vocab': 'glee_r18_demo-ov-diamond_1xb4-12e_demo-world.py',
+}
+TINY_MODEL = osp.join(ROOT, 'tests', 'data', 'glee',
+                      'glee_tiny_demo-world.py')
+
+
+def load(name: str) -> Config:
+    return Config.fromfile(osp.join(GLEE, name))
+
+
+def prompts_of(dataset: dict) -> dict:
+    return [t for t in dataset['pipeline']
+            if t['type'] == 'FormatGLEEPrompts'][0]
+
+
+def test_demo_tasks_share_one_model():
+    """A checkpoint of any demo config can be tested with any other."""
+    models = {task: load(name).model.to_dict() for task, name in DEMO.items()}
+    for task, model in models.items():
+        assert model == models['instance'], task
+
+
+def test_demo_tasks_differ_in_prompts_and_metrics():
+    instance, open_world, grounding, joint, open_vocab = (
+        load(DEMO[k]) for k in ('instance', 'open_world', 'grounding',
+                                'joint', 'open_vocab'))
+    assert prompts_of(instance.train_dataloader.dataset) == dict(
+        type='FormatGLEEPrompts', task='instance', dn_table='demo_world')
+    assert prompts_of(open_world.val_dataloader.dataset)['task'] == \
+        'open_world'
+    assert open_world.val_evaluator.metric == ['proposal']
+    assert prompts_of(grounding.train_dataloader.dataset)['task'] == \
+        'grounding'
+    assert grounding.train_dataloader.dataset.type == \
+        'RefCocoGroundingDataset'
+    assert not any(t['type'] == 'RandomFlip'
+                   for t in grounding.train_dataloader.dataset.pipeline)
+    assert grounding.val_evaluator.type == 'ReferringExpressionMetric'
+    # joint: both datasets, batches per dataset
+    loader = joint.train_dataloader
+    assert loader.batch_sampler.type == 'MultiDataAspectRatioBatchSampler'
+    assert loader.sampler.type == 'MultiDataSampler'
+    assert [prompts_of(d)['task'] for d in loader.dataset.datasets] == [
+        'instance', 'grounding']
+    # open vocabulary: the joint recipe with diamonds held out of detection
+    ov = open_vocab.to_dict()
+    held = ov['train_dataloader']['dataset']['datasets'][0]
+    assert prompts_of(held)['exclude_classes'] == ('diamond', )
+    prompts_of(held).pop('exclude_classes')
+    for evaluator in ('val_evaluator', 'test_evaluator'):
+        assert ov[evaluator].pop('classwise') is True
+        assert ov[evaluator].pop('metric') == ['bbox']
+        ov[evaluator]['metric'] = joint[evaluator]['metric']
+    ov.pop('held_out')
+    ov.pop('_instances')
+    assert ov == joint.to_dict()
+    assert 'diamond' in instance.metainfo.classes
+
+
+def test_glee_lite_has_the_official_sizes():
+    cfg = load('glee-lite_r50_8xb2-90k_coco-instance.py')
+    with DefaultScope.overwrite_default_scope('mmvision_plus'):
+        model = MODELS.build(cfg.model)
+    assert model.num_queries == 300
+    assert len(model.encoder.layers) == 6
+    assert len(model.encoder.fusion_layers) == 1
+    assert len(model.decoder.layers) == 9
+    assert model.embed_dims == 256
+    clip = model.text_encoder.clip.config
+    assert (clip.hidden_size, clip.num_hidden_layers,
+            clip.num_attention_heads, clip.max_position_embeddings,
+            clip.vocab_size) == (512, 12, 8, 77, 49408)
+    assert model.text_encoder.mode == 'distill'
+    assert {k: v.num_embeddings for k, v in
+            model.dn_query_generator.label_tables.items()}['coco'] == 80
+    head = cfg.model.bbox_head
+    assert head.num_points == 12544
+    assert [c['weight'] for c in cfg.model.train_cfg.assigner.match_costs
+            ] == [4.0, 5.0, 2.0, 5.0, 5.0]
+    assert cfg.optim_wrapper.clip_grad.max_norm == 0.01
+    assert cfg.param_scheduler[1].milestones == [79200, 86400]
+
+
+def test_own_dataset_config_changes_only_the_data():
+    base = load('glee-lite_r50_8xb2-90k_coco-instance.py').to_dict()
+    mine = load('glee-lite_r50_8xb2-90k_my-coco-dataset.py').to_dict()
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg'):
+        assert mine[key] == base[key], key
+    assert mine['train_dataloader']['dataset']['metainfo'] == dict(
+        classes=('apple', 'pear'))
+    assert prompts_of(mine['train_dataloader']['dataset']) == prompts_of(
+        base['train_dataloader']['dataset'])
+
+
+@pytest.fixture(scope='module')
+def glee_world(tmp_path_factory):
+    from mmvision_plus.datasets.demo_world import generate_demo_world
+    out = tmp_path_factory.mktemp('glee_runner') / 'demo_world'
+    generate_demo_world(str(out), seed=0, num_train=8, num_val=4,
+                        img_size=64, only=('detection', 'refcoco'))
+    return str(out) + '/'
+
+
+def _on_tiny_world(cfg: Config, root: str, work_dir: str) -> Config:
+    """The config with the tiny model, the tiny world, 2 iterations."""
+    cfg.model = Config.fromfile(TINY_MODEL).model
+    cfg.work_dir = work_dir
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
+                         val_interval=2)
+    cfg.param_scheduler = []
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=2,
+                                        by_epoch=False)
+    cfg.log_processor = dict(by_epoch=False)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].num_workers = 0
+        cfg[loader].persistent_workers = False
+        stack = [cfg[loader].dataset]
+        while stack:
+            dataset = stack.pop()
+            stack += list(dataset.get('datasets', []))
+            if 'data_root' in dataset:
+                dataset.data_root = root
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        if 'ann_file' in evaluator:
+            evaluator.ann_file = root + 'annotations/instances_val.json'
+    return cfg
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('task', list(DEMO))
+def test_demo_config_trains_and_evaluates(task, glee_world, tmp_path):
+    from mmengine.runner import Runner
+    cfg = _on_tiny_world(load(DEMO[task]), glee_world, str(tmp_path))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val_loop.run()
+    expected = {'grounding': 'refexp/rec_accuracy',
+                'open_world': 'coco/AR@100'}.get(task, 'coco/bbox_mAP')
+    assert expected in metrics
+    assert osp.isfile(osp.join(str(tmp_path), 'iter_2.pth'))
