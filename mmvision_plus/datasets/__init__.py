@@ -11,19 +11,27 @@ __all__ += ['CocoSemSegDataset', 'DepthDataset']
 __all__ += ['ImageTextFormatError', 'KarpathyImageText']
 __all__ += ['CocoFormatError', 'StrictCocoDataset', 'load_coco_json',
             'validate_coco_dict', 'ensure_demo_world', 'generate_demo_world']
+__all__ += ['CurationParams', 'curate_embeddings', 'curate_image_sources']
 
-# The demo-world generator is imported on first use (it is not needed to
-# build or run a model): ``from mmvision_plus.datasets import
-# generate_demo_world`` still works.
-_DEMO_WORLD_NAMES = ('ensure_demo_world', 'generate_demo_world')
+# Tools that are not needed to build or run a model are imported on first
+# use: the demo-world generator, and the data curation (it imports faiss).
+# ``from mmvision_plus.datasets import generate_demo_world`` still works.
+_LAZY_NAMES = {
+    'ensure_demo_world': 'demo_world',
+    'generate_demo_world': 'demo_world',
+    'CurationParams': 'curation',
+    'curate_embeddings': 'curation',
+    'curate_image_sources': 'curation',
+}
 
 
 def __getattr__(name: str):
-    if name in _DEMO_WORLD_NAMES:
-        from . import demo_world
-        return getattr(demo_world, name)
+    if name in _LAZY_NAMES:
+        import importlib
+        module = importlib.import_module(f'{__name__}.{_LAZY_NAMES[name]}')
+        return getattr(module, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def __dir__() -> list:
-    return sorted(set(globals()) | set(_DEMO_WORLD_NAMES))
+    return sorted(set(globals()) | set(_LAZY_NAMES))

@@ -6,8 +6,9 @@ import pytest
 def tiny_bert_dir(tmp_path_factory):
     """A 2-layer, 32-d random BERT saved with ``save_pretrained``.
 
-    Seeded, so tests that train on top of it do not depend on the order in
-    which the session consumed the global random state.
+    Seeded inside a forked RNG: the weights do not depend on which tests ran
+    before (the MDRL training test's loss curve depends on them), and the
+    global RNG of later tests is untouched.
     """
     import torch
     from transformers import BertConfig, BertModel

@@ -130,9 +130,8 @@ def test_runner_interrupted_while_saving_leaves_complete_files(
 
     cfg = Config(toy_runner.toy_config(work_dir, 3))
     cfg.resume = True  # from last_checkpoint
-    # A name of its own: Runners of one name built within one second
-    # share a MessageHub instance.
-    cfg.experiment_name = 'resumed_after_interrupt'
+    # A name of its own: Runners of one name share a MessageHub instance.
+    cfg.experiment_name += '_resumed'
     resumed = Runner.from_cfg(cfg)
     resumed.train()
     assert resumed.iter == 6

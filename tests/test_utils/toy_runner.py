@@ -109,7 +109,10 @@ def toy_config(work_dir: str, max_epochs: int = 2,
     """The toy Runner config as a dict.
 
     Args:
-        work_dir (str): The Runner's work dir; also its experiment name.
+        work_dir (str): The Runner's work dir; its full path also names
+            the experiment (mmengine shares one MessageHub between Runners
+            of one experiment name in a process, so the name must be
+            unique per test).
         max_epochs (int): Epochs to train (2 iterations each).
         extra_imports (Sequence[str]): Further ``custom_imports``.
     """
@@ -119,7 +122,8 @@ def toy_config(work_dir: str, max_epochs: int = 2,
     return dict(
         model=dict(type='CkptTestRegressor'),
         work_dir=work_dir,
-        experiment_name=osp.basename(work_dir),
+        experiment_name=osp.abspath(work_dir).strip(osp.sep).replace(
+            osp.sep, '_'),
         train_dataloader=loader,
         val_dataloader=loader,
         test_dataloader=loader,

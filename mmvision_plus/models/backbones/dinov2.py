@@ -9,6 +9,8 @@ The module tree uses the official parameter names (``cls_token``,
 ``norm``) so that the published ``dinov2_*_pretrain.pth`` files load as they
 are. Position embeddings are interpolated exactly as in the official code, so
 features match the official ones at every input size, not only at 518 px.
+The blocks are :class:`~mmvision_plus.models.layers.TransformerBlock` s
+(LayerNorm eps 1e-6, GELU MLP or SwiGLU, LayerScale).
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -17,11 +19,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks.drop import DropPath
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 
+from mmvision_plus.models.layers import (PatchEmbed, TransformerBlock,
+                                         swiglu_hidden_dims)
 from mmvision_plus.registry import MODELS
 
 # Published architectures. ``ffn_hidden`` is the hidden width of the FFN: the
@@ -40,15 +43,6 @@ ARCH_ALIASES = {'vits14': 'small', 'vitb14': 'base', 'vitl14': 'large',
                 'vitg14': 'giant', 's': 'small', 'b': 'base', 'l': 'large',
                 'g': 'giant'}
 OUT_TYPES = ('featmap', 'cls_token', 'cls_patch_mean')
-
-
-def swiglu_hidden_dims(embed_dims: int, mlp_ratio: float = 4.0) -> int:
-    """Hidden width of the official fused SwiGLU FFN.
-
-    The official ``SwiGLUFFNFused`` shrinks ``mlp_ratio * embed_dims`` by 2/3
-    and rounds up to a multiple of 8 (1536 -> 4096 for ViT-g).
-    """
-    return (int(embed_dims * mlp_ratio * 2 / 3) + 7) // 8 * 8
 
 
 def resolve_arch(arch: Union[str, dict]) -> dict:
@@ -104,129 +98,6 @@ def arch_name_of(embed_dims: int, num_layers: int) -> str:
     return f'custom (embed_dims={embed_dims}, num_layers={num_layers})'
 
 
-class PatchEmbed(nn.Module):
-    """Non-overlapping patch projection (official ``patch_embed.proj``).
-
-    Args:
-        in_channels: Input image channels.
-        embed_dims: Token width.
-        patch_size: Patch side in pixels.
-    """
-
-    def __init__(self, in_channels: int, embed_dims: int,
-                 patch_size: int) -> None:
-        super().__init__()
-        self.proj = nn.Conv2d(in_channels, embed_dims, patch_size, patch_size)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, C_in, H, W) -> (B, H/p * W/p, C) tokens in row-major order."""
-        return self.proj(x).flatten(2).transpose(1, 2)
-
-
-class Attention(nn.Module):
-    """Multi-head self-attention through ``F.scaled_dot_product_attention``.
-
-    Args:
-        embed_dims: Token width C.
-        num_heads: Number of heads (C must be divisible by it).
-    """
-
-    def __init__(self, embed_dims: int, num_heads: int) -> None:
-        super().__init__()
-        if embed_dims % num_heads:
-            raise ValueError(f'DINOv2ViT: embed_dims {embed_dims} is not '
-                             f'divisible by num_heads {num_heads}')
-        self.num_heads = num_heads
-        self.qkv = nn.Linear(embed_dims, embed_dims * 3)
-        self.proj = nn.Linear(embed_dims, embed_dims)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, N, C) -> (B, N, C)."""
-        B, N, C = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads,
-                                  C // self.num_heads).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
-        x = F.scaled_dot_product_attention(q, k, v)
-        return self.proj(x.transpose(1, 2).reshape(B, N, C))
-
-
-class Mlp(nn.Module):
-    """Two-layer GELU MLP (official ``mlp.fc1`` / ``mlp.fc2``)."""
-
-    def __init__(self, embed_dims: int, hidden_dims: int) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(embed_dims, hidden_dims)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden_dims, embed_dims)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, N, C) -> (B, N, C)."""
-        return self.fc2(self.act(self.fc1(x)))
-
-
-class SwiGLUFFN(nn.Module):
-    """Fused SwiGLU FFN of ViT-g: ``w3(silu(x1) * x2)``, ``x1, x2 = w12(x)``.
-
-    Args:
-        embed_dims: Token width C.
-        hidden_dims: Hidden width (``w12`` outputs twice this).
-    """
-
-    def __init__(self, embed_dims: int, hidden_dims: int) -> None:
-        super().__init__()
-        self.w12 = nn.Linear(embed_dims, 2 * hidden_dims)
-        self.w3 = nn.Linear(hidden_dims, embed_dims)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, N, C) -> (B, N, C)."""
-        x1, x2 = self.w12(x).chunk(2, dim=-1)
-        return self.w3(F.silu(x1) * x2)
-
-
-class LayerScale(nn.Module):
-    """Per-channel residual scaling (official ``lsN.gamma``)."""
-
-    def __init__(self, embed_dims: int, init_value: float) -> None:
-        super().__init__()
-        self.gamma = nn.Parameter(torch.full((embed_dims, ), init_value))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(..., C) -> (..., C)."""
-        return x * self.gamma
-
-
-class Block(nn.Module):
-    """Pre-norm transformer block with LayerScale and drop path.
-
-    Args:
-        embed_dims: Token width.
-        num_heads: Attention heads.
-        ffn_type: ``'mlp'`` or ``'swiglu'``.
-        ffn_hidden: FFN hidden width.
-        layer_scale_init: Initial LayerScale value.
-        drop_path: Stochastic depth rate of both residual branches.
-    """
-
-    def __init__(self, embed_dims: int, num_heads: int, ffn_type: str,
-                 ffn_hidden: int, layer_scale_init: float,
-                 drop_path: float) -> None:
-        super().__init__()
-        self.norm1 = nn.LayerNorm(embed_dims, eps=1e-6)
-        self.attn = Attention(embed_dims, num_heads)
-        self.ls1 = LayerScale(embed_dims, layer_scale_init)
-        self.norm2 = nn.LayerNorm(embed_dims, eps=1e-6)
-        ffn_cls = Mlp if ffn_type == 'mlp' else SwiGLUFFN
-        self.mlp = ffn_cls(embed_dims, ffn_hidden)
-        self.ls2 = LayerScale(embed_dims, layer_scale_init)
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
-            nn.Identity()
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, N, C) -> (B, N, C)."""
-        x = x + self.drop_path(self.ls1(self.attn(self.norm1(x))))
-        return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
-
-
 @MODELS.register_module()
 class DINOv2ViT(BaseModule):
     """DINOv2 ViT backbone with official keys, registers and interpolation.
@@ -263,9 +134,12 @@ class DINOv2ViT(BaseModule):
             registers, 0.0 (size-based) with registers.
         interpolate_antialias: ``None`` follows the official variant: False
             without registers, True with registers.
-        drop_path_rate: Maximum stochastic depth, increased linearly over the
-            blocks.
-        layer_scale_init: Initial LayerScale value.
+        drop_path_rate: Stochastic depth of the last block; block i of L
+            gets ``drop_path_rate * i / (L - 1)`` (the official linear rule;
+            pretraining uses 0.3-0.4). Defaults to 0 (no drop path).
+        layer_scale_init: Initial LayerScale value (official: 1e-5), or
+            None for blocks without LayerScale (no ``lsN.gamma`` keys; the
+            official checkpoints then do not load).
         out_indices: Blocks whose outputs ``forward`` returns (negative
             indices count from the end).
         out_type: ``'featmap'`` -> (B, C, H/p, W/p); ``'cls_token'`` ->
@@ -295,7 +169,7 @@ class DINOv2ViT(BaseModule):
                  interpolate_offset: Optional[float] = None,
                  interpolate_antialias: Optional[bool] = None,
                  drop_path_rate: float = 0.,
-                 layer_scale_init: float = 1e-5,
+                 layer_scale_init: Optional[float] = 1e-5,
                  out_indices: Union[int, Sequence[int]] = (-1, ),
                  out_type: str = 'featmap',
                  norm_out: bool = True,
@@ -353,11 +227,15 @@ class DINOv2ViT(BaseModule):
                 torch.zeros(1, num_register_tokens, dims))
         else:
             self.register_tokens = None
+        # Stochastic depth grows linearly over the blocks (official rule).
         dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
         self.blocks = nn.ModuleList([
-            Block(dims, self.arch_settings['num_heads'],
-                  self.arch_settings['ffn_type'],
-                  self.arch_settings['ffn_hidden'], layer_scale_init, rate)
+            TransformerBlock(
+                dims, self.arch_settings['num_heads'],
+                ffn_hidden_dims=self.arch_settings['ffn_hidden'],
+                ffn_type=self.arch_settings['ffn_type'],
+                norm_cfg=dict(type='LN', eps=1e-6),
+                layer_scale_init=layer_scale_init, drop_path=rate)
             for rate in dpr
         ])
         self.norm = nn.LayerNorm(dims, eps=1e-6)
@@ -382,7 +260,8 @@ class DINOv2ViT(BaseModule):
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.trunc_normal_(m.weight, std=0.02)
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
 
     def init_weights(self) -> None:
         """Load the ``Pretrained`` checkpoint strictly, or initialise.

@@ -35,33 +35,43 @@ from torch import Tensor
 
 StateDict = Dict[str, Tensor]
 
-# (pattern in the other layout, replacement in the official layout).
-_MMPRETRAIN_RULES: List[Tuple[str, str]] = [
-    (r'^patch_embed\.projection\.', 'patch_embed.proj.'),
-    (r'^layers\.(\d+)\.ln1\.', r'blocks.\1.norm1.'),
-    (r'^layers\.(\d+)\.ln2\.', r'blocks.\1.norm2.'),
-    (r'^layers\.(\d+)\.attn\.gamma1\.weight$', r'blocks.\1.ls1.gamma'),
-    (r'^layers\.(\d+)\.attn\.(qkv|proj)\.', r'blocks.\1.attn.\2.'),
-    (r'^layers\.(\d+)\.ffn\.gamma2\.weight$', r'blocks.\1.ls2.gamma'),
-    (r'^layers\.(\d+)\.ffn\.layers\.0\.0\.', r'blocks.\1.mlp.fc1.'),
-    (r'^layers\.(\d+)\.ffn\.layers\.1\.', r'blocks.\1.mlp.fc2.'),
-    (r'^layers\.(\d+)\.ffn\.(w12|w3)\.', r'blocks.\1.mlp.\2.'),
-    (r'^ln1\.', 'norm.'),
-    (r'^(cls_token|pos_embed)$', r'\1'),
+# (mmpretrain name, official name). ``#`` stands for a block index; a name
+# ending in ``.`` is a module prefix (its weight/bias follow), otherwise the
+# whole key. The rules of both directions are derived from this one table.
+_MMPRETRAIN_NAMES: List[Tuple[str, str]] = [
+    ('patch_embed.projection.', 'patch_embed.proj.'),
+    ('layers.#.ln1.', 'blocks.#.norm1.'),
+    ('layers.#.ln2.', 'blocks.#.norm2.'),
+    ('layers.#.attn.gamma1.weight', 'blocks.#.ls1.gamma'),
+    ('layers.#.attn.qkv.', 'blocks.#.attn.qkv.'),
+    ('layers.#.attn.proj.', 'blocks.#.attn.proj.'),
+    ('layers.#.ffn.gamma2.weight', 'blocks.#.ls2.gamma'),
+    ('layers.#.ffn.layers.0.0.', 'blocks.#.mlp.fc1.'),
+    ('layers.#.ffn.layers.1.', 'blocks.#.mlp.fc2.'),
+    ('layers.#.ffn.w12.', 'blocks.#.mlp.w12.'),
+    ('layers.#.ffn.w3.', 'blocks.#.mlp.w3.'),
+    ('ln1.', 'norm.'),
+    ('cls_token', 'cls_token'),
+    ('pos_embed', 'pos_embed'),
 ]
-_OFFICIAL_TO_MMPRETRAIN_RULES: List[Tuple[str, str]] = [
-    (r'^patch_embed\.proj\.', 'patch_embed.projection.'),
-    (r'^blocks\.(\d+)\.norm1\.', r'layers.\1.ln1.'),
-    (r'^blocks\.(\d+)\.norm2\.', r'layers.\1.ln2.'),
-    (r'^blocks\.(\d+)\.ls1\.gamma$', r'layers.\1.attn.gamma1.weight'),
-    (r'^blocks\.(\d+)\.attn\.(qkv|proj)\.', r'layers.\1.attn.\2.'),
-    (r'^blocks\.(\d+)\.ls2\.gamma$', r'layers.\1.ffn.gamma2.weight'),
-    (r'^blocks\.(\d+)\.mlp\.fc1\.', r'layers.\1.ffn.layers.0.0.'),
-    (r'^blocks\.(\d+)\.mlp\.fc2\.', r'layers.\1.ffn.layers.1.'),
-    (r'^blocks\.(\d+)\.mlp\.(w12|w3)\.', r'layers.\1.ffn.\2.'),
-    (r'^norm\.', 'ln1.'),
-    (r'^(cls_token|pos_embed)$', r'\1'),
-]
+
+
+def _rename_rules(names: List[Tuple[str, str]],
+                  to_official: bool) -> List[Tuple[str, str]]:
+    """(regex, replacement) rules from a table of name pairs."""
+    rules = []
+    for mmpretrain, official in names:
+        src, dst = (mmpretrain, official) if to_official else \
+            (official, mmpretrain)
+        pattern = '^' + r'(\d+)'.join(re.escape(p) for p in src.split('#'))
+        rules.append((pattern if src.endswith('.') else pattern + '$',
+                      dst.replace('#', r'\1')))
+    return rules
+
+
+_MMPRETRAIN_RULES = _rename_rules(_MMPRETRAIN_NAMES, to_official=True)
+_OFFICIAL_TO_MMPRETRAIN_RULES = _rename_rules(_MMPRETRAIN_NAMES,
+                                              to_official=False)
 _TIMM_SAME = re.compile(
     r'^(cls_token|pos_embed|patch_embed\.proj\.(weight|bias)|norm\.'
     r'(weight|bias)|blocks\.\d+\.(norm1|norm2|attn\.qkv|attn\.proj|mlp\.fc1|'

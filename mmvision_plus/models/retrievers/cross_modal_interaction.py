@@ -4,8 +4,8 @@
 
     [x_cls^c ; v_0 v_1 .. v_N ; t_0 t_1 .. t_M (pad..)]
                          |
-      K cross-modal interaction transformer encoder layers
-      (pre-LN, joint self-attention, text padding masked out)
+      K cross-modal interaction transformer blocks
+      (pre-norm, joint self-attention, text padding masked out)
                          |
                     LayerNorm
                          |
@@ -22,19 +22,22 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmvision_plus.models.layers import (TransformerBlock,
+                                         init_encoder_layer_weights)
 from mmvision_plus.registry import MODELS
 
 
 @MODELS.register_module()
 class CrossModalInteraction(BaseModule):
-    """K transformer encoder layers over [cross cls; visual; text] tokens.
+    """K pre-norm transformer blocks over [cross cls; visual; text] tokens.
 
     Args:
         embed_dims (int): Token feature size (both modalities).
         num_layers (int): Number of layers K. Default 2.
         num_heads (int): Attention heads. Default 8.
         mlp_ratio (float): Feed-forward width / ``embed_dims``. Default 4.
-        dropout (float): Dropout inside the layers. Default 0.
+        dropout (float): Dropout inside the blocks (attention weights, after
+            the attention projection, inside and after the MLP). Default 0.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -52,26 +55,21 @@ class CrossModalInteraction(BaseModule):
                 f'{num_layers}')
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         self.layers = nn.ModuleList([
-            nn.TransformerEncoderLayer(
-                d_model=embed_dims,
-                nhead=num_heads,
-                dim_feedforward=int(embed_dims * mlp_ratio),
-                dropout=dropout,
-                activation='gelu',
-                batch_first=True,
-                norm_first=True) for _ in range(num_layers)
+            TransformerBlock(
+                embed_dims,
+                num_heads,
+                ffn_hidden_dims=int(embed_dims * mlp_ratio),
+                attn_drop=dropout,
+                drop=dropout) for _ in range(num_layers)
         ])
         self.norm = nn.LayerNorm(embed_dims)
 
     def init_weights(self) -> None:
-        """Truncated-normal [cls] token and linear weights, zero biases."""
+        """Truncated-normal [cls] token and linear weights, zero biases,
+        xavier ``qkv``."""
         super().init_weights()
         nn.init.trunc_normal_(self.cls_token, std=0.02)
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        init_encoder_layer_weights(self)
 
     def forward(self,
                 visual_tokens: Tensor,
@@ -97,5 +95,5 @@ class CrossModalInteraction(BaseModule):
         if text_mask is not None:
             padding[:, -text_tokens.shape[1]:] = text_mask == 0
         for layer in self.layers:
-            x = layer(x, src_key_padding_mask=padding)
+            x = layer(x, key_padding_mask=padding)
         return self.norm(x[:, 0])

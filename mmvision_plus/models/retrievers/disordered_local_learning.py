@@ -12,7 +12,7 @@ Grouping, for one modality with ``L`` tokens and ``G`` groups::
        v          v        v                    sizes: differ by at most 1)
     [g;t5 t2 t7] [g;t1 t4] [g;t3 t6]            prepend the global token g
        |          |        |
-       +---- local shared transformer layer ----+  (pre-LN MHA + MLP)
+       +---- local shared transformer layer ----+  (pre-norm block: MHA + MLP)
        v          v        v
       l_1        l_2      l_3                   output at g's position
 
@@ -42,6 +42,8 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmvision_plus.models.layers import (TransformerBlock,
+                                         init_encoder_layer_weights)
 from mmvision_plus.registry import MODELS
 
 
@@ -84,7 +86,9 @@ class DisorderedLocalLearning(BaseModule):
         num_groups (int): Number of groups (P for images, Q for text).
         num_heads (int): Attention heads of the local layer. Default 8.
         mlp_ratio (float): Feed-forward width / ``embed_dims``. Default 4.
-        dropout (float): Dropout inside the local layer. Default 0.
+        dropout (float): Dropout inside the local layer (attention weights,
+            after the attention projection, inside and after the MLP).
+            Default 0.
         hard_split (bool): Contiguous groups in the original order instead
             of random ones. Default False.
         eval_seed (int): Seed of the fixed test-time permutation.
@@ -109,24 +113,18 @@ class DisorderedLocalLearning(BaseModule):
         self.num_groups = num_groups
         self.hard_split = hard_split
         self.eval_seed = eval_seed
-        self.local_layer = nn.TransformerEncoderLayer(
-            d_model=embed_dims,
-            nhead=num_heads,
-            dim_feedforward=int(embed_dims * mlp_ratio),
-            dropout=dropout,
-            activation='gelu',
-            batch_first=True,
-            norm_first=True)
+        self.local_layer = TransformerBlock(
+            embed_dims,
+            num_heads,
+            ffn_hidden_dims=int(embed_dims * mlp_ratio),
+            attn_drop=dropout,
+            drop=dropout)
         self.norm = nn.LayerNorm(embed_dims)
 
     def init_weights(self) -> None:
-        """Truncated-normal linear weights, zero biases."""
+        """Truncated-normal linear weights, zero biases, xavier ``qkv``."""
         super().init_weights()
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        init_encoder_layer_weights(self)
 
     def _order_keys(self, valid: Tensor) -> Tensor:
         """Sort keys: valid tokens sorted by them, padding always last."""
@@ -201,5 +199,5 @@ class DisorderedLocalLearning(BaseModule):
         sequence = torch.cat([head, grouped], dim=1)
         padding = torch.cat([filled.new_zeros(batch * groups, 1), ~filled],
                             dim=1)
-        out = self.local_layer(sequence, src_key_padding_mask=padding)
+        out = self.local_layer(sequence, key_padding_mask=padding)
         return self.norm(out[:, 0]).reshape(batch, groups, channels)

@@ -13,6 +13,7 @@ from mmvision_plus.models.backbones.dinov2 import DINOv2ViT
 from mmvision_plus.models.backbones.dinov2_convert import (
     convert_checkpoint_file, mmpretrain_to_official, official_to_mmpretrain,
     official_to_timm, timm_to_official)
+from tests.test_models.test_backbones.vit_weights import randomize_
 
 TOOLS = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', '..',
                  'tools')
@@ -22,28 +23,6 @@ timm = pytest.importorskip('timm')
 S2 = dict(embed_dims=384, num_layers=2, num_heads=6)
 TINY = dict(embed_dims=64, num_layers=3, num_heads=4)
 TOL = 1e-5
-
-
-def randomize_(module: torch.nn.Module, seed: int = 0) -> None:
-    """Give every parameter a non-trivial random value (timm/our default
-    init has LayerScale 1e-5, which would make the blocks near-identity)."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in module.named_parameters():
-            noise = torch.randn(p.shape, generator=g)
-            if name.endswith(('gamma', 'gamma1.weight', 'gamma2.weight')):
-                p.copy_(0.25 + 0.5 * torch.rand(p.shape, generator=g))
-            elif p.dim() == 1 and ('norm' in name or 'ln' in name) and \
-                    name.endswith('weight'):
-                p.copy_(1 + 0.1 * noise)
-            elif p.dim() == 1:
-                p.copy_(0.02 * noise)
-            elif name.split('.')[-1] in ('pos_embed', 'cls_token',
-                                         'reg_token', 'register_tokens',
-                                         'mask_token'):
-                p.copy_(0.5 * noise)
-            else:
-                p.copy_(noise / math.sqrt(p[0].numel()))
 
 
 def make_timm(reg: bool, seed: int = 0, **kwargs) -> torch.nn.Module:
@@ -418,3 +397,28 @@ def test_registry_mmpretrain_classifier_and_mmdet_scope():
             dict(backbone, type='mmvision_plus.DINOv2ViT',
                  out_type='featmap'))
     assert model(torch.randn(1, 3, 70, 84))[0].shape == (1, 64, 5, 6)
+
+
+def test_drop_path_rate_grows_linearly_and_acts_in_training_only():
+    from mmcv.cnn.bricks.drop import DropPath
+    model = DINOv2ViT(arch=TINY, img_size=70, drop_path_rate=0.3)
+    rates = [blk.drop_path.drop_prob if isinstance(blk.drop_path, DropPath)
+             else 0. for blk in model.blocks]
+    assert rates == pytest.approx([0., 0.15, 0.3])
+    plain = DINOv2ViT(arch=TINY, img_size=70)
+    assert list(model.state_dict()) == list(plain.state_dict())
+    randomize_(model)
+    plain.load_state_dict(model.state_dict())
+    x = torch.randn(8, 3, 70, 70)
+    with torch.no_grad():
+        model.eval()
+        expected = plain.eval()(x)[0]
+        assert torch.equal(model(x)[0], expected)
+        model.train()
+        torch.manual_seed(0)
+        first = model(x)[0]
+        torch.manual_seed(1)
+        second = model(x)[0]
+    # random per sample and per pass, never in eval
+    differs = (first - expected).flatten(1).abs().amax(1) > 1e-4
+    assert differs.any() and not torch.equal(first, second)

@@ -4,6 +4,7 @@ import torch
 
 from mmvision_plus.models.backbones import DINOv2ViT
 from mmvision_plus.models.necks import DINOv2LinearNeck
+from tests.test_models.test_backbones.vit_weights import randomize_
 
 TINY = dict(embed_dims=32, num_layers=4, num_heads=2)
 
@@ -22,6 +23,9 @@ def test_linear_neck_matches_official(n, avgpool):
     torch.manual_seed(0)
     backbone = DINOv2ViT(arch=TINY, img_size=56, out_type='cls_patch_mean',
                          out_indices=tuple(range(-n, 0)))
+    # Random weights (LayerScale ~0.5 instead of 1e-5): the blocks' tokens
+    # differ by O(1), so a neck reading the wrong block fails.
+    randomize_(backbone)
     backbone.eval()
     x = torch.randn(2, 3, 56, 70)
     neck = DINOv2LinearNeck(use_avgpool=avgpool)

@@ -16,9 +16,31 @@ class _Recorder(nn.Module):
         super().__init__()
         self.calls = []
 
-    def forward(self, x, src_key_padding_mask):
-        self.calls.append((x.detach().clone(), src_key_padding_mask.clone()))
+    def forward(self, x, key_padding_mask):
+        self.calls.append((x.detach().clone(), key_padding_mask.clone()))
         return x
+
+
+class _TorchEncoderLayer(nn.TransformerEncoderLayer):
+    """The layer DLL and CIM were built on before they used the shared
+    TransformerBlock: its state-dict layout is the one old checkpoints
+    have."""
+
+    def __init__(self, embed_dims, num_heads):
+        super().__init__(embed_dims, num_heads, 4 * embed_dims, dropout=0.,
+                         activation='gelu', batch_first=True,
+                         norm_first=True)
+
+    def forward(self, x, key_padding_mask):
+        return super().forward(x, src_key_padding_mask=key_padding_mask)
+
+
+def _randomize(module, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(0.3 * torch.randn(p.shape, generator=g) +
+                    (1.0 if p.dim() == 1 and p.shape == (16, ) else 0.0))
 
 
 def _valid(lengths, length):
@@ -153,8 +175,66 @@ def test_cim_shape_and_text_padding_mask():
     changed[1, 4:] = 50.0
     changed[2, 1:] = -50.0
     assert torch.allclose(cim(visual, changed, mask), out, atol=1e-5)
-    # it is cross-modal: both modalities change the output
-    assert not torch.allclose(cim(visual + 1, text, mask), out)
-    assert not torch.allclose(cim(visual, text + 1, mask), out)
+    # it is cross-modal: both modalities change the output (random changes:
+    # a constant shift of every channel is invisible through the pre-norm
+    # LayerNorms, up to rounding)
+    assert (cim(visual + torch.randn_like(visual), text, mask) -
+            out).abs().max() > 1e-2
+    assert (cim(visual, text + torch.randn_like(text), mask) -
+            out).abs().max() > 1e-2
     with pytest.raises(ValueError, match='num_layers'):
         CrossModalInteraction(16, num_layers=0)
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_dll_loads_torch_encoder_layer_checkpoints(grad):
+    """Same weights in the old nn.TransformerEncoderLayer layout and in the
+    TransformerBlock layout give the same local features."""
+    old = DisorderedLocalLearning(16, 3, num_heads=4).eval()
+    old.local_layer = _TorchEncoderLayer(16, 4)
+    _randomize(old)
+    assert 'local_layer.self_attn.in_proj_weight' in old.state_dict()
+    new = DisorderedLocalLearning(16, 3, num_heads=4).eval()
+    new.load_state_dict(old.state_dict())  # strict
+    assert torch.equal(new.local_layer.attn.qkv.weight,
+                       old.local_layer.self_attn.in_proj_weight)
+    tokens, g = torch.randn(4, 10, 16), torch.randn(4, 16)
+    valid = _valid([10, 7, 2, 5], 10)
+    with torch.set_grad_enabled(grad):
+        expected = old(g, tokens, valid)
+        out = new(g, tokens, valid)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_cim_loads_torch_encoder_layer_checkpoints(grad):
+    from mmengine.runner.checkpoint import load_state_dict
+    old = CrossModalInteraction(16, num_layers=2, num_heads=4).eval()
+    old.layers = nn.ModuleList([_TorchEncoderLayer(16, 4) for _ in range(2)])
+    _randomize(old)
+    new = CrossModalInteraction(16, num_layers=2, num_heads=4).eval()
+    # mmengine's loader (the Runner's load_from / resume path), strict
+    load_state_dict(new, old.state_dict(), strict=True)
+    visual, text = torch.randn(3, 9, 16), torch.randn(3, 7, 16)
+    mask = _valid([7, 4, 1], 7).long()
+    with torch.set_grad_enabled(grad):
+        expected = old(visual, text, mask)
+        out = new(visual, text, mask)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_dll_cim_init_keeps_the_torch_layer_distributions():
+    """qkv xavier-uniform (as nn.MultiheadAttention's in_proj), the other
+    linears truncated normal std 0.02, biases zero."""
+    torch.manual_seed(0)
+    for module in (DisorderedLocalLearning(64, 2, num_heads=4),
+                   CrossModalInteraction(64, num_layers=1, num_heads=4)):
+        module.init_weights()
+        for attn in [m.attn for m in module.modules() if hasattr(m, 'attn')]:
+            bound = (6 / (64 + 3 * 64))**0.5  # xavier for (3C, C)
+            weight = attn.qkv.weight
+            assert weight.abs().max() <= bound
+            assert weight.abs().max() > 0.9 * bound
+            assert (attn.qkv.bias == 0).all()
+            assert attn.proj.weight.std().item() == pytest.approx(0.02,
+                                                                  rel=0.1)

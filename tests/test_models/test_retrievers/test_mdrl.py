@@ -133,7 +133,7 @@ def test_bert_frozen_inside_mdrl_and_training_steps(tiny_bert_dir):
         [p for p in model.parameters() if p.requires_grad], lr=2e-3)
     data = model.data_preprocessor(_batch(num=8), training=True)
     history = []
-    for _ in range(12):
+    for _ in range(20):
         losses = model(**data, mode='loss')
         total = sum(losses.values())
         optimizer.zero_grad()
@@ -141,10 +141,12 @@ def test_bert_frozen_inside_mdrl_and_training_steps(tiny_bert_dir):
         assert all(p.grad is None
                    for p in model.text_encoder.bert.parameters())
         assert model.cim.cls_token.grad is not None
-        assert model.visual_dll.local_layer.linear1.weight.grad is not None
+        assert model.visual_dll.local_layer.mlp.fc1.weight.grad is not None
         optimizer.step()
         history.append(total.item())
-    assert history[-1] < 0.8 * history[0]
+    # The mean of the last steps, not the last one alone: a single step of a
+    # tiny random model is noisy, and this must not depend on the seed.
+    assert sum(history[-3:]) / 3 < 0.8 * history[0], history
     for name, value in model.text_encoder.bert.state_dict().items():
         assert torch.equal(value, bert_before[name]), name
     assert any(not torch.equal(v, vit_before[k])
