@@ -1,6 +1,8 @@
 from .dinov2_linear_dense_heads import (DINOv2LinearDenseHead,
                                         DINOv2LinearDepthHead,
                                         DINOv2LinearSegHead)
+from .image_text_matching_head import ImageTextMatchingHead
 __all__: list = []
 __all__ += ['DINOv2LinearDenseHead', 'DINOv2LinearDepthHead',
             'DINOv2LinearSegHead']
+__all__ += ['ImageTextMatchingHead']

@@ -1,7 +1,11 @@
 from .bert_text_encoder import BertTextEncoder, resolve_text_model_dir
-from .tokenizers import (CLIPBPETokenizer, TextTokenizer, WordPieceTokenizer,
-                         build_text_tokenizer)
+from .cross_attention_bert import (CrossAttentionBert, causal_padding_bias,
+                                   padding_bias, tie_decoder_to_encoder)
+from .tokenizers import (CLIPBPETokenizer, DemoWorldTokenizer, TextTokenizer,
+                         WordPieceTokenizer, build_text_tokenizer)
 __all__: list = []
 __all__ += ['BertTextEncoder', 'resolve_text_model_dir']
 __all__ += ['CLIPBPETokenizer', 'TextTokenizer', 'WordPieceTokenizer',
             'build_text_tokenizer']
+__all__ += ['CrossAttentionBert', 'DemoWorldTokenizer', 'causal_padding_bias',
+            'padding_bias', 'tie_decoder_to_encoder']

@@ -84,13 +84,18 @@ class BaseImageTextModel(BaseModel):
         raise NotImplementedError
 
     def encode_texts(self, input_ids: Tensor, attention_mask: Tensor) -> Feats:
-        """``text_feat`` (M, D), L2-normalised."""
+        """``text_feat`` (M, D), L2-normalised, and optionally
+        ``text_embeds`` (M, L, C) that ``match_logits`` reuses."""
         raise NotImplementedError
 
-    def match_logits(self, image_embeds: Tensor, input_ids: Tensor,
-                     attention_mask: Tensor) -> Tensor:
-        """ITM logits (P, 2) of P image-text pairs; models without a fusion
-        encoder do not define it (and cannot re-rank)."""
+    def match_logits(self,
+                     image_embeds: Tensor,
+                     input_ids: Tensor,
+                     attention_mask: Tensor,
+                     text_embeds: Optional[Tensor] = None) -> Tensor:
+        """ITM logits (P, 2) of P image-text pairs (``text_embeds``: the
+        unimodal text states when ``encode_texts`` returns them); models
+        without a fusion encoder do not define it (and cannot re-rank)."""
         raise NotImplementedError(
             f'{type(self).__name__} has no image-text matching head; set '
             'rerank_topk=None')
@@ -180,7 +185,8 @@ class BaseImageTextModel(BaseModel):
                          image_embeds: Optional[Tensor],
                          text_ids: Optional[Tensor],
                          text_mask: Optional[Tensor],
-                         queries_are_images: bool) -> Tensor:
+                         queries_are_images: bool,
+                         text_embeds: Optional[Tensor] = None) -> Tensor:
         """Scores (Q, G) of every query against every gallery item: ITC
         similarity, re-ranked with ITM on the top ``rerank_topk``.
 
@@ -194,6 +200,7 @@ class BaseImageTextModel(BaseModel):
             text_mask (Tensor, optional): Their attention mask.
             queries_are_images (bool): Image-to-text (True) or
                 text-to-image retrieval.
+            text_embeds (Tensor, optional): The texts' unimodal states.
         """
         sim = self.similarity(query_feat, gallery_feat)
         if not self.rerank_topk:
@@ -204,8 +211,9 @@ class BaseImageTextModel(BaseModel):
 
         def score_pairs(q: Tensor, g: Tensor) -> Tensor:
             img, txt = (q, g) if queries_are_images else (g, q)
-            return self.match_logits(image_embeds[img], text_ids[txt],
-                                     text_mask[txt])[:, 1]
+            return self.match_logits(
+                image_embeds[img], text_ids[txt], text_mask[txt],
+                None if text_embeds is None else text_embeds[txt])[:, 1]
 
         return rerank_topk(
             sim, score_pairs, self.rerank_topk, self.rerank_batch_size,
@@ -242,6 +250,7 @@ class BaseImageTextModel(BaseModel):
         num_texts = num_texts or text_feat.size(0)
         image_embeds = feats.get('image_embeds')
         text_ids, text_mask = feats.get('text_ids'), feats.get('text_mask')
+        text_embeds = feats.get('text_embeds')
 
         def gathered(x: Optional[Tensor], n: int) -> Optional[Tensor]:
             return None if x is None else all_gather_concat(x)[:n]
@@ -251,12 +260,13 @@ class BaseImageTextModel(BaseModel):
             i2t = self.retrieval_scores(
                 image_feat, gathered(text_feat, num_texts), image_embeds,
                 gathered(text_ids, num_texts), gathered(text_mask, num_texts),
-                queries_are_images=True)
+                queries_are_images=True,
+                text_embeds=gathered(text_embeds, num_texts))
         if cal_t2i:
             t2i = self.retrieval_scores(
                 text_feat, gathered(image_feat, num_images),
                 gathered(image_embeds, num_images), text_ids, text_mask,
-                queries_are_images=False)
+                queries_are_images=False, text_embeds=text_embeds)
         return retrieval_predictions(i2t, t2i, data_samples)
 
     def predict(self, images: Tensor,
