@@ -8,7 +8,7 @@
 # custom_hooks) adds the means and r_mean.
 dataset_type = 'KarpathyImageText'
 data_root = 'data/demo_world/'
-img_scale = 128
+img_scale = 96
 
 pack_keys = ['text', 'image_id', 'gt_caption', 'gt_text_id', 'gt_image_id']
 train_pipeline = [

@@ -1,3 +1,4 @@
+from .caption_metric import CaptionBleuCider
 from .depth_metric import DepthMetric, depth_errors
 from .miou_metric import MeanIoUMetric, intersect_and_union
 from .text_image_retrieval import TextImageRetrievalMetric
@@ -5,3 +6,4 @@ from .text_image_retrieval import TextImageRetrievalMetric
 __all__: list = ['TextImageRetrievalMetric']
 __all__ += ['DepthMetric', 'depth_errors', 'MeanIoUMetric',
             'intersect_and_union']
+__all__ += ['CaptionBleuCider']

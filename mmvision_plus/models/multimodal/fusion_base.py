@@ -19,12 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mmvision_plus.models.losses import (same_image_targets,
-                                         sample_itm_negatives)
+from mmvision_plus.models.losses import sample_itm_negatives
 from mmvision_plus.registry import MODELS
 from .base import BaseImageTextModel
-from .momentum import (ImageTextFeatureQueue, distillation_targets,
-                       momentum_copy)
+from .momentum import MomentumDistillation, momentum_copy
 
 #: ALBEF / BLIP clamp the learnable temperature to this range.
 TEMPERATURE_RANGE = (0.001, 0.5)
@@ -46,8 +44,8 @@ class BaseFusionModel(BaseImageTextModel):
         queue_size (int): Feature queue length (ALBEF 65,536, BLIP 57,600).
         momentum (float): Momentum of the momentum encoders. Defaults to
             0.995.
-        alpha (float): Distillation weight (ramped from 0 by a
-            ``WarmupParamHook`` on ``alpha``). Defaults to 0.4.
+        alpha (float): Distillation weight, ``distill.alpha`` (ramped from
+            0 by a ``WarmupParamHook`` on it). Defaults to 0.4.
         loss_itc (dict): ITC loss config. Defaults to ``ITCLoss``.
         itm_head (dict): ITM head config (``in_channels`` is filled in).
             Defaults to :class:`~mmvision_plus.models.heads.ImageTextMatchingHead`.
@@ -76,7 +74,7 @@ class BaseFusionModel(BaseImageTextModel):
         super().__init__(tokenizer=tokenizer, max_text_length=max_text_length,
                          **kwargs)
         self.visual_encoder = MODELS.build(visual_encoder)
-        self.text_encoder = MODELS.build(text_encoder)
+        self.text_encoder = MODELS.build(self.with_vocab_size(text_encoder))
         text_width = self.text_encoder.hidden_size
         self.vision_proj = nn.Linear(self.visual_encoder.embed_dims,
                                      embed_dim)
@@ -86,12 +84,28 @@ class BaseFusionModel(BaseImageTextModel):
         self.itm_head = MODELS.build(
             dict(itm_head or dict(type='ImageTextMatchingHead'),
                  in_channels=text_width))
-        self.queue = ImageTextFeatureQueue(queue_size, embed_dim)
-        self.alpha = alpha
+        self.distill = MomentumDistillation(queue_size, embed_dim, alpha)
         self.momentum_modules = tuple(momentum_modules)
         for name in self.momentum_modules:
             setattr(self, f'{name}_m',
                     momentum_copy(getattr(self, name), momentum))
+
+    def with_vocab_size(self, text_model: dict) -> dict:
+        """``text_model`` with ``arch.vocab_size`` set to the tokenizer's
+        when the arch leaves it out; an arch whose vocabulary is smaller
+        than the tokenizer's is refused."""
+        text_model = dict(text_model)
+        arch = text_model.get('arch')
+        if arch is None:
+            return text_model
+        arch = dict(arch)
+        arch.setdefault('vocab_size', self.tokenizer.vocab_size)
+        if arch['vocab_size'] < self.tokenizer.vocab_size:
+            raise ValueError(
+                f'text model vocab_size {arch["vocab_size"]} is smaller than '
+                f'the tokenizer\'s {self.tokenizer.vocab_size}')
+        text_model['arch'] = arch
+        return text_model
 
     # -- what ALBEF / BLIP define -------------------------------------------
     def text_hidden(self, text_encoder, input_ids: Tensor,
@@ -172,18 +186,14 @@ class BaseFusionModel(BaseImageTextModel):
                 self.momentum('text_encoder'), input_ids, attention_mask)
             text_feat_m = F.normalize(
                 self.momentum('text_proj')(text_hidden_m[:, 0]), dim=-1)
-            image_keys, text_keys, key_ids = self.queue.keys(
-                image_feat_m, text_feat_m, image_ids)
-            hard = same_image_targets(image_ids, key_ids)
-            i2t_targets = distillation_targets(
-                image_feat_m @ text_keys.t() / self.temp, hard, self.alpha)
-            t2i_targets = distillation_targets(
-                text_feat_m @ image_keys.t() / self.temp, hard, self.alpha)
+            image_keys, text_keys, i2t_targets, t2i_targets = \
+                self.distill.targets(image_feat_m, text_feat_m, image_ids,
+                                     self.temp)
         loss_itc = self.loss_itc(
             image_feat, text_feat, temperature=self.temp,
             soft_targets=(i2t_targets, t2i_targets), image_keys=image_keys,
             text_keys=text_keys)
-        self.queue.enqueue(image_feat_m, text_feat_m, image_ids)
+        self.distill.queue.enqueue(image_feat_m, text_feat_m, image_ids)
 
         with torch.no_grad():
             sim_i2t = image_feat @ text_feat.t() / self.temp

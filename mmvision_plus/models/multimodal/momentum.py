@@ -15,10 +15,12 @@ distillation targets (MoCo-style pieces of ALBEF and BLIP).
   to be a multiple of the (global) batch size; this queue wraps around.
 * :func:`distillation_targets` mixes the momentum model's similarity
   distribution into the hard targets (momentum distillation, weight
-  ``alpha``; ALBEF ramps it from 0 to 0.4 over the first epoch, done in the
-  configs with mmpretrain's ``WarmupParamHook``).
+  ``alpha``); :class:`MomentumDistillation` holds the queue and ``alpha``
+  and builds the ITC keys and targets of a batch. ALBEF ramps ``alpha``
+  from 0 to 0.4 over the first epoch: the configs do it with mmpretrain's
+  ``WarmupParamHook`` on ``distill.alpha``.
 """
-from typing import Tuple
+from typing import Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -140,3 +142,50 @@ def distillation_targets(momentum_logits: Tensor, hard_targets: Tensor,
     if alpha == 0:
         return hard
     return alpha * F.softmax(momentum_logits, dim=1) + (1 - alpha) * hard
+
+
+class MomentumDistillation(BaseModule):
+    """ITC keys and soft targets from momentum features and a queue.
+
+    Args:
+        queue_size (int): Queue length K.
+        embed_dims (int): Feature dimension D.
+        alpha (float): Distillation weight; a ``WarmupParamHook`` with
+            ``module_name='distill', param_name='alpha'`` ramps it.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self, queue_size: int, embed_dims: int, alpha: float = 0.4,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f'alpha must be in [0, 1], got {alpha}')
+        self.queue = ImageTextFeatureQueue(queue_size, embed_dims)
+        self.alpha = alpha
+
+    @torch.no_grad()
+    def targets(self, image_feats_m: Tensor, text_feats_m: Tensor,
+                image_ids: Tensor, temperature: Union[float, Tensor]
+                ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Keys and targets of ITC with momentum distillation.
+
+        Args:
+            image_feats_m (Tensor): Momentum image features (B, D).
+            text_feats_m (Tensor): Momentum text features (B, D).
+            image_ids (Tensor): Image ids of the batch (B,).
+            temperature (float | Tensor): ITC temperature.
+
+        Returns:
+            tuple[Tensor, Tensor, Tensor, Tensor]: Image keys (B + K, D),
+            text keys (B + K, D), image-to-text targets (B, B + K) and
+            text-to-image targets (B, B + K): same-image keys are the
+            positives, mixed with the momentum similarity's softmax.
+        """
+        image_keys, text_keys, key_ids = self.queue.keys(
+            image_feats_m, text_feats_m, image_ids)
+        hard = (image_ids.reshape(-1, 1) == key_ids.reshape(1, -1)).float()
+        i2t = distillation_targets(image_feats_m @ text_keys.t() / temperature,
+                                   hard, self.alpha)
+        t2i = distillation_targets(text_feats_m @ image_keys.t() / temperature,
+                                   hard, self.alpha)
+        return image_keys, text_keys, i2t, t2i

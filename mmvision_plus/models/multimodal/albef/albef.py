@@ -10,7 +10,7 @@ Module names follow the official code (``visual_encoder``,
 ``text_encoder.{bert,cls}``, ``vision_proj``, ``text_proj``, ``itm_head``,
 ``temp`` and the ``*_m`` momentum copies), so its checkpoints load after
 ``tools/model_converters/albef2mmvp.py`` (which only moves the momentum
-copies under ``.module``, the queue under ``queue.`` and the ITM layer
+copies under ``.module``, the queue under ``distill.queue.`` and the ITM layer
 under ``itm_head.fc``).
 """
 from typing import Dict, List, Optional
@@ -133,7 +133,8 @@ class ALBEF(BaseFusionModel):
         # the vocabulary projection only where there is a target
         logits = self.text_encoder.token_logits(hidden[chosen])[None]
         soft_targets = None
-        if self.alpha > 0:
+        alpha = self.distill.alpha
+        if alpha > 0:
             with torch.no_grad():
                 encoder_m = self.momentum('text_encoder')
                 hidden_m = encoder_m(masked_ids, attention_mask,
@@ -141,4 +142,4 @@ class ALBEF(BaseFusionModel):
                 soft_targets = F.softmax(
                     encoder_m.token_logits(hidden_m[chosen]), dim=-1)[None]
         return self.loss_mlm(logits, labels[chosen][None], soft_targets,
-                             self.alpha)
+                             alpha)
