@@ -71,5 +71,7 @@ test_dataloader = dict(
 
 val_cfg = dict(type='mmpretrain.RetrievalValLoop')
 test_cfg = dict(type='mmpretrain.RetrievalTestLoop')
-val_evaluator = dict(type='mmpretrain.RetrievalRecall', topk=(1, 5, 10))
+# mmpretrain's RetrievalRecall calls np.in1d (gone in numpy 2):
+# ImageTextRecall computes the same R@K
+val_evaluator = dict(type='ImageTextRecall', topk=(1, 5, 10))
 test_evaluator = val_evaluator
