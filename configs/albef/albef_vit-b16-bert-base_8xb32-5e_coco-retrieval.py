@@ -11,7 +11,8 @@ _base_ = [
     '../_base_/datasets/coco_karpathy_retrieval.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(visual_encoder=dict(img_size=384), with_mlm=False,
+model = dict(visual_encoder=dict(img_size=384),
+             text_encoder=dict(with_token_head=False), with_mlm=False,
              max_text_length=30, rerank_topk=256)
 load_from = 'data/pretrained/albef_4m_mmvp.pth'
 

@@ -1,4 +1,5 @@
 from .caption_metric import CaptionBleuCider
+from .image_text_recall import ImageTextRecall
 from .depth_metric import DepthMetric, depth_errors
 from .miou_metric import MeanIoUMetric, intersect_and_union
 from .text_image_retrieval import TextImageRetrievalMetric
@@ -7,3 +8,4 @@ __all__: list = ['TextImageRetrievalMetric']
 __all__ += ['DepthMetric', 'depth_errors', 'MeanIoUMetric',
             'intersect_and_union']
 __all__ += ['CaptionBleuCider']
+__all__ += ['ImageTextRecall']

@@ -13,7 +13,7 @@ logits). Everything else is shared here:
   and every image for every text: this is the contract of mmpretrain's
   ``RetrievalValLoop`` / ``RetrievalTestLoop`` (with ``img_size`` and
   ``text_size`` on the dataset) and the predictions are those its
-  ``RetrievalRecall`` reads;
+  ``RetrievalRecall`` (and our ``ImageTextRecall``) read;
 * ranking is by ITC similarity, optionally re-ranked by ITM on the top k
   (:func:`~.retrieval.rerank_topk`, batched, with a progress bar).
 

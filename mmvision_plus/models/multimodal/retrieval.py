@@ -1,5 +1,6 @@
 """Image-text retrieval scoring: ITC ranking with ITM re-ranking of the top
-k, and the retrieval predictions mmpretrain's ``RetrievalRecall`` reads.
+k, and the retrieval predictions the recall metrics read (mmpretrain's
+``RetrievalRecall`` layout, scored by :class:`~mmvision_plus.evaluation.ImageTextRecall`).
 
 ALBEF and BLIP (and mmpretrain's ``BlipRetrieval``) re-rank with one loop
 iteration per query, running the fusion encoder on the k candidates of
@@ -115,7 +116,7 @@ def retrieval_predictions(i2t_scores: Optional[Tensor],
                           t2i_scores: Optional[Tensor],
                           data_samples: Sequence[DataSample]
                           ) -> Tuple[List[DataSample], ...]:
-    """Prediction samples of both directions for ``RetrievalRecall``.
+    """Prediction samples of both directions for the recall metric.
 
     Args:
         i2t_scores (Tensor, optional): Scores (num local images, num all
