@@ -6,12 +6,16 @@ two command lines and their config handling cannot drift apart.
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from .dist import setup_cpu_distributed
+
+#: How a config may name the record hook (replaced by ``--record``).
+RECORD_HOOK_TYPES = ('ResultRecordHook', 'mmvision_plus.ResultRecordHook')
 
 
 def make_runner_parser(description: str, config_help: str,
@@ -36,7 +40,9 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     """Add the options every Runner tool has, parse, export ``LOCAL_RANK``.
 
     The options are ``--cfg-options k=v ...``, ``--launcher`` and
-    ``--local_rank`` (``--local-rank``), as in mmdet's tools, after the
+    ``--local_rank`` (``--local-rank``), as in mmdet's tools, and
+    ``--record PATH`` (the run's results record, see
+    :class:`~mmvision_plus.engine.hooks.ResultRecordHook`), after the
     tool's own.
 
     Args:
@@ -53,6 +59,11 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument(
+        '--record', metavar='PATH.json',
+        help='write the results record of this run (training: settings, '
+        'environment, per-validation metrics; test: metrics) to this JSON, '
+        'e.g. configs/<algo>/results/<config>_seed<k>.json')
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -63,7 +74,9 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     """Load ``args.config`` with the launcher, overrides and work dir.
 
     The work dir is ``--work-dir`` if given, else the config's
-    ``work_dir``, else ``./work_dirs/<config name>``.
+    ``work_dir``, else ``./work_dirs/<config name>``. ``--record PATH``
+    adds a :class:`~mmvision_plus.engine.hooks.ResultRecordHook` (or sets
+    the path of the one the config has).
 
     Args:
         args (argparse.Namespace): From :func:`parse_runner_args`.
@@ -80,7 +93,25 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    if args.record is not None:
+        add_record_hook(cfg, args.record, args.cfg_options)
     return cfg
+
+
+def add_record_hook(cfg: Config, path: str,
+                    cfg_options: Optional[dict]) -> None:
+    """Make the run write its results record to ``path``.
+
+    Args:
+        cfg (Config): The config; its ``custom_hooks`` get the hook.
+        path (str): The record file.
+        cfg_options (dict, optional): The ``--cfg-options``, recorded.
+    """
+    hooks = [hook for hook in cfg.get('custom_hooks') or []
+             if hook.get('type') not in RECORD_HOOK_TYPES]
+    hooks.append(dict(type='mmvision_plus.ResultRecordHook', path=path,
+                      cfg_options=cfg_options))
+    cfg.custom_hooks = hooks
 
 
 def build_runner(cfg: Config) -> Runner:

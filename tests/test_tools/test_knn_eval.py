@@ -51,3 +51,34 @@ def test_knn_eval_tool(tmp_path, subprocess_env, feature):
     res = json.loads(out.read_text())
     assert set(res) == {'1-NN top-1', '5-NN top-1'}
     assert res['1-NN top-1'] == pytest.approx(100.)
+
+
+def test_knn_eval_record(tmp_path, subprocess_env):
+    """--record adds the accuracies to the results record (section knn),
+    with the seed the random weights are drawn with."""
+    _make_folder(tmp_path / 'crops')
+    root = str(tmp_path / 'crops') + '/'
+    opts = [f'{split}_dataloader.{k}={v}' for split in ('train', 'val')
+            for k, v in (('dataset.data_root', root), ('num_workers', 0),
+                         ('persistent_workers', False))]
+    opts.append('randomness.seed=3')
+    record = tmp_path / 'results' / 'knn_seed3.json'
+    outputs = []
+    for name in ('a', 'b'):  # twice: the seeded random weights are the same
+        out = tmp_path / f'{name}.json'
+        proc = subprocess.run(
+            [sys.executable, TOOL, CONFIG, '--k', '1', '2', '--out',
+             str(out), '--record', str(record), '--cfg-options', *opts],
+            capture_output=True, text=True, env=subprocess_env, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        outputs.append(json.loads(out.read_text()))
+    assert outputs[0] == outputs[1]
+    saved = json.loads(record.read_text())
+    assert saved['config'] == osp.relpath(CONFIG, ROOT)
+    assert saved['seed'] == 3 and 'train' not in saved
+    knn = saved['knn']
+    assert knn['metrics'] == outputs[1]
+    assert knn['arguments'] == dict(k=[1, 2], temperature=0.07,
+                                    feature='cls')
+    assert knn['checkpoint'] is None and '--record' in knn['command']
+    assert knn['cfg_options']['randomness.seed'] == 3

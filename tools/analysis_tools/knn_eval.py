@@ -14,7 +14,10 @@ Example::
         --k 10 20 100 --feature neck --out knn.json
 
 Without ``--checkpoint`` the model's own ``init_cfg`` applies (for the
-ImageNet config: the official DINOv2 checkpoint file).
+ImageNet config: the official DINOv2 checkpoint file); random weights are
+drawn with the config's ``randomness.seed``. ``--record PATH`` adds the
+results to the run's results record (section ``knn``, see
+:mod:`mmvision_plus.utils.results_record`).
 """
 import argparse
 import json
@@ -24,11 +27,13 @@ from typing import Tuple
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner, load_checkpoint, set_random_seed
 from torch import Tensor, nn
 
 from mmvision_plus.evaluation.functional import knn_accuracy
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.results_record import (RunSession, open_record,
+                                                write_evaluation)
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,6 +51,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--num-workers', type=int, default=0)
     parser.add_argument('--out', help='write the accuracies to this json')
+    parser.add_argument(
+        '--record', metavar='PATH.json',
+        help='add the accuracies (section "knn") to this results record, '
+        'e.g. configs/<algo>/results/<config>_seed<k>.json')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value')
     return parser.parse_args()
@@ -91,6 +100,15 @@ def main() -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmvision_plus'))
+    randomness = cfg.get('randomness') or {}
+    seed = randomness.get('seed')
+    session = None
+    if args.record:
+        # A record of another config or seed fails now, not after the run.
+        open_record(args.record, args.config, seed)
+        session = RunSession(cfg, args.cfg_options)
+    if seed is not None:
+        set_random_seed(seed, randomness.get('deterministic', False))
 
     model = MODELS.build(cfg.model)
     if args.checkpoint:
@@ -119,6 +137,13 @@ def main() -> None:
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=2)
+    if args.record:
+        write_evaluation(
+            args.record, 'knn', args.config, seed,
+            randomness.get('deterministic', False), session, results,
+            args.checkpoint,
+            arguments=dict(k=args.k, temperature=args.temperature,
+                           feature=args.feature))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Measure every row of the results tables of README.md and configs/*/README.md
+# from scratch: each config with 3 seeds, one run at a time, a fixed number
+# of threads, every run writing its record to configs/<algo>/results/. Then
+# regenerate the README tables, the SIoU curve and the metafiles' measured
+# results from the records, and check them.
+#
+# Run it from the repository root on a machine with nothing else running
+# (each record notes the load average; it cannot undo it), then commit
+# configs/*/results/, the READMEs and the metafiles:
+#
+#   bash tools/analysis_tools/remeasure_all.sh
+#   STEPS="siou tables" bash tools/analysis_tools/remeasure_all.sh
+#
+# Environment: PYTHON (default .venv/bin/python), THREADS (default 2),
+# SEEDS (default "0 1 2"), WORK (work dirs, default work_dirs/table),
+# STEPS (default: all, in this order: demo_world siou focal demo dinov2
+# mdrl tables), and, for a quick check of the script itself (not for
+# README numbers), RESULTS_DIR (one folder for all records instead of
+# configs/<algo>/results/) and OPTIONS (--cfg-options for every run, e.g.
+# "train_cfg.max_epochs=1"). A killed run can be started again: --skip-existing skips every
+# (config, seed) whose record is complete, and a half-done training is
+# retrained from scratch (its record says it did not finish).
+set -euo pipefail
+
+PYTHON=${PYTHON:-.venv/bin/python}
+THREADS=${THREADS:-2}
+SEEDS=${SEEDS:-0 1 2}
+WORK=${WORK:-work_dirs/table}
+STEPS=${STEPS:-demo_world siou focal demo dinov2 mdrl tables}
+RESULTS_DIR=${RESULTS_DIR:-}
+OPTIONS=${OPTIONS:-}
+
+# shellcheck disable=SC2086  # SEEDS and OPTIONS are lists
+run_table() {
+    local extra=()
+    if [ -n "$RESULTS_DIR" ]; then extra+=(--results-dir "$RESULTS_DIR"); fi
+    if [ -n "$OPTIONS" ]; then extra+=(--cfg-options $OPTIONS); fi
+    # The configs first: an option of nargs='+' would take them.
+    "$PYTHON" tools/analysis_tools/run_table.py "$@" --seeds $SEEDS \
+        --threads "$THREADS" --work-dir-root "$WORK" --skip-existing \
+        "${extra[@]}"
+}
+
+step_demo_world() {
+    "$PYTHON" tools/data/make_demo_world.py --out data/demo_world --seed 0 \
+        --skip-existing
+}
+
+# GIoU / CIoU / SIoU on the 12-epoch FCOS-R18 (validation at epochs 4, 8, 12).
+step_siou() {
+    run_table configs/siou/fcos_r18_fpn_{giou,ciou,siou}_1xb8-12e_demo-world.py \
+        --metrics coco/bbox_mAP@4 coco/bbox_mAP@8 coco/bbox_mAP
+}
+
+step_focal() {
+    run_table configs/focal_loss/retinanet_r18_fpn_focal-alpha_1xb8-12e_demo-world.py \
+        --metrics coco/bbox_mAP@4 coco/bbox_mAP@8 coco/bbox_mAP
+}
+
+# The demo detector of `make demo`.
+step_demo() {
+    run_table configs/demo/fcos_r18_fpn_gn-head_bf16_1xb4-16e_demo-world.py \
+        --metrics coco/bbox_mAP coco/bbox_mAP_50
+}
+
+# The DINOv2 demo rows. The "det" probes freeze the ViT that the demo
+# RetinaNet of the same seed trained, extracted into the official layout.
+step_dinov2() {
+    local detector=retinanet_dinov2-t14_simplefpn_1xb8-6e_demo-world
+    run_table "configs/dinov2/$detector.py" --metrics coco/bbox_mAP
+    local seed run checkpoint
+    for seed in $SEEDS; do
+        run="$WORK/$detector/seed$seed"
+        if [ ! -f "$run/backbone.pth" ]; then
+            checkpoint=$(cat "$run/last_checkpoint")
+            "$PYTHON" tools/model_converters/extract_dinov2_backbone.py \
+                "$checkpoint" "$run/backbone.pth"
+        fi
+    done
+    local backbone="model.backbone.init_cfg.checkpoint=$WORK/$detector/seed{seed}/backbone.pth"
+    local variant
+    for variant in det rand; do
+        local options=()
+        if [ "$variant" = det ]; then options=(--cfg-options "$backbone"); fi
+        run_table "configs/dinov2/dinov2-linear_vit-t14-${variant}_1xb64-6e_demo-world-crops.py" \
+            --knn 10 20 --metrics accuracy/top1 "knn:20-NN top-1" "${options[@]}"
+        run_table "configs/dinov2/dinov2-linseg_vit-t14-${variant}_1xb8-4e_demo-world.py" \
+            --metrics mIoU aAcc "${options[@]}"
+        run_table "configs/dinov2/dinov2-lindepth_vit-t14-${variant}_1xb8-4e_demo-world.py" \
+            --metrics rmse abs_rel delta1 "${options[@]}"
+    done
+}
+
+# MDRL and its ablations on the demo identities (test split).
+step_mdrl() {
+    run_table configs/mdrl/mdrl_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
+        configs/mdrl/mdrl-wo-dll_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
+        configs/mdrl/mdrl-wo-cim_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
+        configs/mdrl/baseline-global_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
+        configs/mdrl/irra-like-sdm-id_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
+        configs/mdrl/mdrl-hard-split_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
+        --metrics tbps/R1 tbps/mAP
+}
+
+# README blocks (and the SIoU curve) and metafile results from the records.
+step_tables() {
+    local files=(README.md configs/*/README.md configs/*/metafile.yml)
+    "$PYTHON" tools/analysis_tools/run_table.py \
+        --update-readme README.md configs/*/README.md \
+        --update-metafile configs/*/metafile.yml
+    "$PYTHON" tools/analysis_tools/run_table.py --check "${files[@]}"
+}
+
+for step in $STEPS; do
+    echo "==> [remeasure_all] $step"
+    "step_$step"
+done
