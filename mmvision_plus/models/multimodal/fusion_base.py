@@ -74,7 +74,7 @@ class BaseFusionModel(BaseImageTextModel):
         super().__init__(tokenizer=tokenizer, max_text_length=max_text_length,
                          **kwargs)
         self.visual_encoder = MODELS.build(visual_encoder)
-        self.text_encoder = MODELS.build(self.with_vocab_size(text_encoder))
+        self.text_encoder = MODELS.build(self.complete_text_cfg(text_encoder))
         text_width = self.text_encoder.hidden_size
         self.vision_proj = nn.Linear(self.visual_encoder.embed_dims,
                                      embed_dim)
@@ -90,11 +90,14 @@ class BaseFusionModel(BaseImageTextModel):
             setattr(self, f'{name}_m',
                     momentum_copy(getattr(self, name), momentum))
 
-    def with_vocab_size(self, text_model: dict) -> dict:
-        """``text_model`` with ``arch.vocab_size`` set to the tokenizer's
-        when the arch leaves it out; an arch whose vocabulary is smaller
-        than the tokenizer's is refused."""
+    def complete_text_cfg(self, text_model: dict) -> dict:
+        """``text_model`` with ``encoder_width`` set to the image tokens'
+        width and ``arch.vocab_size`` to the tokenizer's, where left out;
+        an arch whose vocabulary is smaller than the tokenizer's is
+        refused."""
         text_model = dict(text_model)
+        text_model.setdefault('encoder_width',
+                              self.visual_encoder.embed_dims)
         arch = text_model.get('arch')
         if arch is None:
             return text_model

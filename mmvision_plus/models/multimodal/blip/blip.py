@@ -99,7 +99,7 @@ class BLIPMED(BaseFusionModel):
             raise ValueError("BLIPMED needs a tokenizer with bos_token='[DEC]'"
                              " and extra_tokens=['[ENC]']")
         self.enc_token_id = enc_id
-        self.text_decoder = MODELS.build(self.with_vocab_size(text_decoder))
+        self.text_decoder = MODELS.build(self.complete_text_cfg(text_decoder))
         if self.text_decoder.cls is None:
             raise ValueError('BLIPMED: the text decoder needs '
                              'with_token_head=True')
