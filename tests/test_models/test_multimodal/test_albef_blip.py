@@ -172,3 +172,50 @@ def test_blip_official_layout_loads_strictly():
             assert not target.state_dict()[key].any()
         elif not key.endswith('_m.steps'):
             assert torch.equal(target.state_dict()[key], value), key
+
+
+def test_blip_mmpretrain_layout_loads_strictly():
+    """mmpretrain's BlipRetrieval names (vision_backbone with mmpretrain's
+    ViT keys, text_backbone, necks, head queues, multimodal_head)."""
+    from mmvision_plus.models.backbones.dinov2_convert import \
+        official_to_mmpretrain
+    source = build(blip_cfg(), seed=1)
+    official = _to_official(source.state_dict(), 'ptr_queue')
+    renames = (('visual_encoder', 'vision_backbone'),
+               ('text_encoder', 'text_backbone'),
+               ('vision_proj', 'vision_neck'), ('text_proj', 'text_neck'),
+               ('itm_head', 'multimodal_head.fc'),
+               ('text_decoder', 'seq_gen_head.decoder'))
+    mm = {}
+    for group in ('visual_encoder', 'visual_encoder_m'):
+        vit = {k[len(group) + 1:]: v for k, v in official.items()
+               if k.startswith(group + '.')}
+        target = group.replace('visual_encoder', 'vision_backbone')
+        vit = dict(vit, mask_token=torch.zeros(1, 24))
+        mm.update({f'{target}.{k}': v
+                   for k, v in official_to_mmpretrain(vit).items()})
+    for key, value in official.items():
+        if key.startswith('visual_encoder'):
+            continue
+        if key in ('image_queue', 'text_queue', 'idx_queue', 'temp'):
+            mm[f'head.{key}'] = value
+            continue
+        if key == 'ptr_queue':
+            mm['head.queue_ptr'] = value
+            continue
+        for old, new in renames:
+            for suffix in ('', '_m'):
+                if key.startswith(f'{old}{suffix}.'):
+                    key = new + suffix + key[len(old + suffix):]
+                    break
+            else:
+                continue
+            break
+        mm[key.replace('text_backbone.bert.', 'text_backbone.').replace(
+            'text_backbone_m.bert.', 'text_backbone_m.')] = value
+    assert any(k.startswith('vision_backbone.layers.0.ln1') for k in mm)
+    target = build(blip_cfg(), seed=2)
+    target.load_state_dict(blip_to_mmvp(mm), strict=True)
+    for key, value in source.state_dict().items():
+        if not key.endswith('_m.steps'):
+            assert torch.equal(target.state_dict()[key], value), key
