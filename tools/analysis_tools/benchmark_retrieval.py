@@ -120,8 +120,8 @@ def bench_retrieval(args) -> dict:
             print(f"{name}: batched {timings['batched']:.2f} s, per-query "
                   f"loop {timings['per_query_loop']:.2f} s "
                   f"(x{results[name]['speedup']:.1f}); R@1 i2t "
-                  f"{metrics['batched']['i2t/R@1']:.1f} t2i "
-                  f"{metrics['batched']['t2i/R@1']:.1f}")
+                  f"{metrics['batched']['i2t/R1']:.1f} t2i "
+                  f"{metrics['batched']['t2i/R1']:.1f}")
     return results
 
 

@@ -1,20 +1,24 @@
 """Average image-to-text and text-to-image retrieval metrics."""
+import re
 from typing import Dict, Optional
 
 from mmengine.hooks import Hook
 
 from mmvision_plus.registry import HOOKS
 
+#: Names of recall metrics (ours ``R1``, mmpretrain's ``Recall@1``).
+RECALL_NAME = re.compile(r'(^|/)(R\d+|Recall@\d+)$')
+
 
 def add_retrieval_means(metrics: Dict[str, float]) -> Dict[str, float]:
     """Add the mean of both retrieval directions to a metrics dict.
 
     mmpretrain's ``RetrievalValLoop`` / ``RetrievalTestLoop`` report each
-    metric per direction (``i2t/retrieval/Recall@1``,
-    ``t2i/retrieval/Recall@1``, ...). For every name present in both
-    directions this adds ``mean/<name>``, and ``r_mean``, the mean of all
-    the per-direction recalls (the "R_mean" of ALBEF / BLIP, with R@1/5/10
-    the mean of six numbers).
+    metric per direction (``i2t/retrieval/R1``, ``t2i/retrieval/R1``, ...;
+    mmpretrain's own metric names them ``Recall@1``). For every name
+    present in both directions this adds ``mean/<name>``, and ``r_mean``,
+    the mean of all the per-direction recalls (the "R_mean" of ALBEF /
+    BLIP: with R@1/5/10 the mean of six numbers).
 
     Args:
         metrics (dict[str, float]): Modified in place.
@@ -27,8 +31,8 @@ def add_retrieval_means(metrics: Dict[str, float]) -> Dict[str, float]:
     for name in pairs:
         metrics[f'mean/{name}'] = (metrics[f'i2t/{name}'] +
                                    metrics[f't2i/{name}']) / 2
-    recalls = [metrics[f'{d}/{name}'] for name in pairs if 'Recall@' in name
-               for d in ('i2t', 't2i')]
+    recalls = [metrics[f'{d}/{name}'] for name in pairs
+               if RECALL_NAME.search(name) for d in ('i2t', 't2i')]
     if recalls:
         metrics['r_mean'] = sum(recalls) / len(recalls)
     return metrics

@@ -38,10 +38,10 @@ def _summary(i2t_rank: Tensor, t2i_rank: Tensor,
     out: Dict[str, float] = {}
     for name, rank in (('i2t', i2t_rank), ('t2i', t2i_rank)):
         for k in ks:
-            out[f'{name}/R@{k}'] = float((rank < k).double().mean() * 100)
+            out[f'{name}/R{k}'] = float((rank < k).double().mean() * 100)
     for k in ks:
-        out[f'mean/R@{k}'] = (out[f'i2t/R@{k}'] + out[f't2i/R@{k}']) / 2
-    out['r_mean'] = sum(out[f'{d}/R@{k}'] for d in ('i2t', 't2i')
+        out[f'mean/R{k}'] = (out[f'i2t/R{k}'] + out[f't2i/R{k}']) / 2
+    out['r_mean'] = sum(out[f'{d}/R{k}'] for d in ('i2t', 't2i')
                         for k in ks) / (2 * len(ks))
     return out
 
@@ -59,7 +59,7 @@ def image_text_recall(i2t_scores: Tensor,
         ks (Sequence[int]): Cut-offs. Defaults to (1, 5, 10).
 
     Returns:
-        dict[str, float]: ``i2t/R@k``, ``t2i/R@k``, ``mean/R@k``,
+        dict[str, float]: ``i2t/R{k}``, ``t2i/R{k}``, ``mean/R{k}``,
         ``r_mean``.
     """
     text_to_image = _check(i2t_scores, t2i_scores, text_to_image)

@@ -16,10 +16,12 @@ class ImageTextRecall(BaseMetric):
     :func:`~mmvision_plus.evaluation.functional.image_text_recall`).
 
     It plugs into mmpretrain's ``RetrievalValLoop`` / ``RetrievalTestLoop``
-    as mmpretrain's ``RetrievalRecall`` does, with the same metric names
-    (``retrieval/Recall@K``, prefixed ``i2t/`` and ``t2i/`` by the loops).
-    mmpretrain's metric calls ``np.in1d``, which numpy 2 removed, so it
-    fails on this stack.
+    as mmpretrain's ``RetrievalRecall`` does (the same numbers; mmpretrain's
+    metric calls ``np.in1d``, which numpy 2 removed, so it fails on this
+    stack). The names are ``retrieval/R1``, ``retrieval/R5``, ... (prefixed
+    ``i2t/`` and ``t2i/`` by the loops), like the house's other retrieval
+    metrics; ``@`` would clash with the ``METRIC@STEP`` syntax of the
+    results records.
 
     Args:
         topk (int | Sequence[int]): Cut-offs. Defaults to (1, 5, 10).
@@ -57,9 +59,9 @@ class ImageTextRecall(BaseMetric):
             self.results.append(int(is_gt.float().argmax()))
 
     def compute_metrics(self, results: List[int]) -> Dict[str, float]:
-        """``Recall@K`` in percent."""
+        """``R{K}`` in percent."""
         ranks = torch.tensor(results)
         return {
-            f'Recall@{k}': float((ranks < k).double().mean() * 100)
+            f'R{k}': float((ranks < k).double().mean() * 100)
             for k in self.topk
         }
