@@ -7,10 +7,9 @@ Images are files or directories of images; prints (and with ``--out``
 writes) JSON ``[{"image": path, "caption": text}, ...]``.
 """
 import argparse
-import json
 import sys
 
-from mmvision_plus.apis import ImageTextInferencer, list_images
+from mmvision_plus.apis import ImageTextInferencer, dump_json, list_images
 
 
 def main(argv=None) -> list:
@@ -34,11 +33,7 @@ def main(argv=None) -> list:
     model = ImageTextInferencer(args.config, args.checkpoint, args.device)
     results = [dict(image=p, caption=c)
                for p, c in zip(paths, model.caption(paths, **generation))]
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(text)
+    dump_json(results, args.out)
     return results
 
 

@@ -11,11 +11,10 @@ Prints (and with ``--out`` writes) JSON: per query the best gallery items
 with the model's ranking score (ITC, ITM re-ranked for ALBEF / BLIP).
 """
 import argparse
-import json
 import sys
 from typing import List
 
-from mmvision_plus.apis import ImageTextInferencer, list_images
+from mmvision_plus.apis import ImageTextInferencer, dump_json, list_images
 
 def read_lines(path: str) -> List[str]:
     with open(path) as f:
@@ -67,11 +66,7 @@ def main(argv=None) -> list:
         results = [dict(query=image, results=[dict(r, text=gallery[r['index']])
                                               for r in hits])
                    for image, hits in zip(queries, ranked)]
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(text)
+    dump_json(results, args.out)
     return results
 
 

@@ -4,10 +4,9 @@ fusion encoder (ALBEF, BLIP), the ITM probability that they match.
     python tools/score_image_text.py CONFIG CHECKPOINT IMAGE "a red circle"
 """
 import argparse
-import json
 import sys
 
-from mmvision_plus.apis import ImageTextInferencer
+from mmvision_plus.apis import ImageTextInferencer, dump_json
 
 
 def main(argv=None) -> dict:
@@ -21,7 +20,7 @@ def main(argv=None) -> dict:
     model = ImageTextInferencer(args.config, args.checkpoint, args.device)
     result = dict(image=args.image, text=args.text,
                   **model.score(args.image, args.text))
-    print(json.dumps(result, indent=2))
+    dump_json(result)
     return result
 
 

@@ -1,9 +1,10 @@
-# Captioning evaluation of the demo-world BLIP (train with the retrieval
-# config, then
-#   python tools/test.py configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world-caption.py \
-#       work_dirs/blip_vit-t16-med-t_1xb64-15e_demo-world/best_r_mean_*.pth
-# ): beam search (3 beams, 5-48 tokens) on the val scenes, BLEU-4 and
-# CIDEr-D against their 5 reference captions.
+# The demo-world BLIP evaluated as a captioner: it trains exactly as the
+# retrieval config and validates / tests by beam search (3 beams, 5-48
+# tokens) on the val scenes, BLEU-4 and CIDEr-D against their 5 reference
+# captions. A checkpoint of the retrieval config tests with it as well:
+#   python tools/test.py \
+#       configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world-caption.py \
+#       work_dirs/blip_vit-t16-med-t_1xb64-15e_demo-world/epoch_15.pth
 _base_ = './blip_vit-t16-med-t_1xb64-15e_demo-world.py'
 val_cfg = dict(_delete_=True, type='ValLoop')
 test_cfg = dict(_delete_=True, type='TestLoop')

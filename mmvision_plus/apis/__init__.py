@@ -1,3 +1,4 @@
-from .image_text_inferencer import ImageTextInferencer, list_images
+from .image_text_inferencer import (ImageTextInferencer, dump_json,
+                                    list_images)
 
-__all__: list = ['ImageTextInferencer', 'list_images']
+__all__: list = ['ImageTextInferencer', 'dump_json', 'list_images']

@@ -16,6 +16,7 @@ tokenised by the model. Ranking is the model's own: ITC similarity,
 re-ranked with ITM on the top ``rerank_topk`` for ALBEF and BLIP.
 """
 import copy
+import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
@@ -58,6 +59,17 @@ def list_images(entries: Sequence[str]) -> List[str]:
     if not paths:
         raise ValueError(f'no images in {list(entries)}')
     return paths
+
+
+def dump_json(results, out: Optional[str] = None) -> str:
+    """Results as indented JSON, printed and, with ``out``, written there
+    (the output of the image-text commands in ``tools/``)."""
+    text = json.dumps(results, indent=2)
+    print(text)
+    if out:
+        with open(out, 'w') as f:
+            f.write(text)
+    return text
 
 
 class ImageTextInferencer:
@@ -159,32 +171,35 @@ class ImageTextInferencer:
                  for v, i in zip(row_v, row_i)]
                 for row_v, row_i in zip(values, indices)]
 
+    def _retrieve(self, images: Sequence[ImageInput], texts: Sequence[str],
+                  topk: int, queries_are_images: bool) -> List[List[dict]]:
+        """Rank the gallery side for every query with the model's scores."""
+        image = self.encode_images(images)
+        text = self.encode_texts(texts)
+        queries, gallery = (image, text) if queries_are_images else (text,
+                                                                     image)
+        scores = self.model.retrieval_scores(
+            queries[f'{"image" if queries_are_images else "text"}_feat'],
+            gallery[f'{"text" if queries_are_images else "image"}_feat'],
+            image.get('image_embeds'), text['text_ids'], text['text_mask'],
+            queries_are_images=queries_are_images,
+            text_embeds=text.get('text_embeds'))
+        return self._top(scores, topk)
+
     @torch.no_grad()
     def retrieve_images(self, texts: Sequence[str],
                         gallery: Sequence[ImageInput],
                         topk: int = 5) -> List[List[dict]]:
         """For each text, the ``topk`` gallery images, best first, as
         ``{'index', 'score'}`` (the model's ranking score)."""
-        text = self.encode_texts(texts)
-        image = self.encode_images(gallery)
-        scores = self.model.retrieval_scores(
-            text['text_feat'], image['image_feat'], image.get('image_embeds'),
-            text['text_ids'], text['text_mask'], queries_are_images=False,
-            text_embeds=text.get('text_embeds'))
-        return self._top(scores, topk)
+        return self._retrieve(gallery, texts, topk, queries_are_images=False)
 
     @torch.no_grad()
     def retrieve_texts(self, images: Sequence[ImageInput],
                        gallery: Sequence[str],
                        topk: int = 5) -> List[List[dict]]:
         """For each image, the ``topk`` gallery texts, best first."""
-        image = self.encode_images(images)
-        text = self.encode_texts(gallery)
-        scores = self.model.retrieval_scores(
-            image['image_feat'], text['text_feat'], image.get('image_embeds'),
-            text['text_ids'], text['text_mask'], queries_are_images=True,
-            text_embeds=text.get('text_embeds'))
-        return self._top(scores, topk)
+        return self._retrieve(images, gallery, topk, queries_are_images=True)
 
     @torch.no_grad()
     def score(self, image: ImageInput, text: str) -> Dict[str, float]:

@@ -82,8 +82,8 @@ def test_full_size_models_build(name):
         model = MODELS.build(cfg.model)
     params = sum(p.numel() for p in model.parameters())
     if name.startswith('blip'):
-        assert model.text_decoder.bert.embeddings.word_embeddings.weight.shape \
-            == (30524, 768)
+        words = model.text_decoder.bert.embeddings.word_embeddings
+        assert words.weight.shape == (30524, 768)
         assert model.text_decoder.bert.encoder.layer[11].output is \
             model.text_encoder.bert.encoder.layer[11].output
     if name.startswith('albef'):

@@ -159,8 +159,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
           f"{100 * report['r1_ceiling']:.1f} %, mean images matched "
           f"{report['mean_matches']:.2f}")
     for position, values in report['by_template'].items():
-        print(f'  caption {position}: unique {100 * values["unique_share"]:.1f}'
-              f' %, ceiling {100 * values["r1_ceiling"]:.1f} %')
+        print(f'  caption {position}: unique '
+              f'{100 * values["unique_share"]:.1f} %, ceiling '
+              f'{100 * values["r1_ceiling"]:.1f} %')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=2)

@@ -10,19 +10,13 @@ Reads ``checkpoint['model']`` (pretraining or retrieval model); see
 The output (``{'state_dict': ...}``) loads with ``load_from`` or
 ``tools/test.py``; it is written atomically.
 """
-import argparse
-
 from mmvision_plus.models.multimodal.checkpoint_convert import (
-    albef_to_mmvp, convert_checkpoint_file)
+    albef_to_mmvp, converter_main)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='official ALBEF checkpoint (.pth)')
-    parser.add_argument('dst', help='output .pth')
-    args = parser.parse_args(argv)
-    count = convert_checkpoint_file(args.src, args.dst, albef_to_mmvp)
-    print(f'wrote {args.dst}: {count} tensors')
+def main(argv=None) -> int:
+    return converter_main(albef_to_mmvp, __doc__.splitlines()[0],
+                          'official ALBEF checkpoint (.pth)', argv)
 
 
 if __name__ == '__main__':

@@ -12,19 +12,13 @@ captioning model) or ``checkpoint['state_dict']`` (mmpretrain's
 ``mmvision_plus/models/multimodal/checkpoint_convert.py`` for the mapping.
 The output is written atomically.
 """
-import argparse
-
 from mmvision_plus.models.multimodal.checkpoint_convert import (
-    blip_to_mmvp, convert_checkpoint_file)
+    blip_to_mmvp, converter_main)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='BLIP checkpoint (.pth)')
-    parser.add_argument('dst', help='output .pth')
-    args = parser.parse_args(argv)
-    count = convert_checkpoint_file(args.src, args.dst, blip_to_mmvp)
-    print(f'wrote {args.dst}: {count} tensors')
+def main(argv=None) -> int:
+    return converter_main(blip_to_mmvp, __doc__.splitlines()[0],
+                          'BLIP checkpoint (.pth)', argv)
 
 
 if __name__ == '__main__':

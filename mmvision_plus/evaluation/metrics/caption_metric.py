@@ -2,10 +2,10 @@
 from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
-from mmengine.structures import BaseDataElement
 
 from mmvision_plus.registry import METRICS
 from ..functional.caption_scores import caption_scores
+from .image_text_recall import prediction_fields
 
 
 @METRICS.register_module()
@@ -17,7 +17,7 @@ class CaptionBleuCider(BaseMetric):
 
     mmpretrain's ``COCOCaption`` metric needs a COCO-format annotation file
     and Java (pycocoevalcap's PTB tokenizer); this one tokenises in Python
-    by default (:func:`~mmvision_plus.evaluation.functional.caption_scores.ptb_tokenize`,
+    by default (:func:`~mmvision_plus.evaluation.functional.ptb_tokenize`,
     equal to the Java tokenizer on the recorded comparison set) and
     ``tokenizer='java'`` uses pycocoevalcap's Java path.
 
@@ -42,12 +42,8 @@ class CaptionBleuCider(BaseMetric):
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         for sample in data_samples:
-            if isinstance(sample, BaseDataElement):
-                sample = sample.to_dict()
-            for key in ('pred_caption', 'gt_caption'):
-                if key not in sample:
-                    raise KeyError(f'CaptionBleuCider: prediction has no '
-                                   f'{key!r} field; fields: {sorted(sample)}')
+            sample = prediction_fields(sample, ('pred_caption', 'gt_caption'),
+                                       type(self).__name__)
             refs = sample['gt_caption']
             refs = [refs] if isinstance(refs, str) else list(refs)
             self.results.append(dict(pred=str(sample['pred_caption']),

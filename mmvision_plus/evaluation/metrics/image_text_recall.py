@@ -8,6 +8,21 @@ from mmengine.structures import BaseDataElement
 from mmvision_plus.registry import METRICS
 
 
+def prediction_fields(sample: Any, keys: Sequence[str], owner: str) -> dict:
+    """A prediction as a dict, checked to hold ``keys``.
+
+    Raises:
+        KeyError: Naming ``owner``, the missing field and those present.
+    """
+    if isinstance(sample, BaseDataElement):
+        sample = sample.to_dict()
+    for key in keys:
+        if key not in sample:
+            raise KeyError(f'{owner}: prediction has no {key!r} field; '
+                           f'fields: {sorted(sample)}')
+    return sample
+
+
 @METRICS.register_module()
 class ImageTextRecall(BaseMetric):
     """R@K of retrieval predictions: a query is correct at K if one of its
@@ -43,12 +58,8 @@ class ImageTextRecall(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Store each query's rank of its best-ranked ground truth."""
         for sample in data_samples:
-            if isinstance(sample, BaseDataElement):
-                sample = sample.to_dict()
-            for key in ('pred_score', 'gt_label'):
-                if key not in sample:
-                    raise KeyError(f'ImageTextRecall: prediction has no '
-                                   f'{key!r}; fields: {sorted(sample)}')
+            sample = prediction_fields(sample, ('pred_score', 'gt_label'),
+                                       type(self).__name__)
             score = torch.as_tensor(sample['pred_score']).reshape(-1)
             gt = torch.as_tensor(sample['gt_label']).reshape(-1).long()
             if gt.numel() == 0:

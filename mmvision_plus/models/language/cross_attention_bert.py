@@ -29,12 +29,12 @@ import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
-from transformers import BertConfig, BertModel
+from transformers import BertModel
 from transformers.models.bert.modeling_bert import BertOnlyMLMHead
 from transformers.utils import logging as hf_logging
 
 from mmvision_plus.registry import MODELS
-from .bert_text_encoder import resolve_text_model_dir
+from .bert_text_encoder import bert_config, resolve_text_model_dir
 
 
 def padding_bias(mask: Tensor, dtype: torch.dtype) -> Tensor:
@@ -83,14 +83,7 @@ class CrossAttentionBert(BaseModule):
                  with_token_head: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if arch is not None:
-            config = BertConfig(**arch)
-        elif pretrained is not None:
-            config = BertConfig.from_pretrained(
-                resolve_text_model_dir(pretrained))
-        else:
-            raise ValueError('CrossAttentionBert needs `arch` or '
-                             '`pretrained` to know the architecture')
+        config = bert_config(arch, pretrained, 'CrossAttentionBert')
         config.is_decoder = True
         config.add_cross_attention = True
         config._attn_implementation = 'sdpa'
@@ -141,7 +134,8 @@ class CrossAttentionBert(BaseModule):
             hf_logging.set_verbosity(verbosity)
         own = self.bert.state_dict()
         word_key = 'embeddings.word_embeddings.weight'
-        if word_key in source and source[word_key].shape != own[word_key].shape:
+        if word_key in source and \
+                source[word_key].shape != own[word_key].shape:
             rows = min(source[word_key].size(0), own[word_key].size(0))
             merged = own[word_key].clone()
             merged[:rows] = source[word_key][:rows]

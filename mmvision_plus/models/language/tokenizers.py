@@ -160,7 +160,8 @@ class CLIPBPETokenizer(TextTokenizer):
 
 class DemoWorldTokenizer(WordPieceTokenizer):
     """Word-level BERT tokenizer over
-    :data:`~mmvision_plus.datasets.demo_world.language.SCENE_CAPTION_VOCABULARY`.
+    the demo world's ``SCENE_CAPTION_VOCABULARY``
+    (:mod:`mmvision_plus.datasets.demo_world.language`).
 
     Ids: ``[PAD]`` 0, ``[UNK]`` 1, ``[CLS]`` 2, ``[SEP]`` 3, ``[MASK]`` 4,
     then the words in vocabulary order, then ``bos_token`` and

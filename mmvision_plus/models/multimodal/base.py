@@ -41,7 +41,7 @@ class BaseImageTextModel(BaseModel):
 
     Args:
         tokenizer (dict | TextTokenizer): Tokenizer config, see
-            :func:`~mmvision_plus.models.language.tokenizers.build_text_tokenizer`.
+            ``build_text_tokenizer`` (:mod:`mmvision_plus.models.language`).
         max_text_length (int): Token length of every text (special tokens
             included); longer texts are truncated.
         rerank_topk (int, optional): Re-rank the top k candidates of every

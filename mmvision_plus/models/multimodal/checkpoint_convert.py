@@ -211,3 +211,17 @@ def convert_checkpoint_file(src: str, dst: str, convert) -> int:
         torch.save(dict(state_dict=state_dict,
                         meta=dict(converted_from=str(src))), f)
     return len(state_dict)
+
+
+def converter_main(convert, description: str, source_help: str,
+                   argv=None) -> int:
+    """Command line of a converter: ``SRC DST``, then
+    :func:`convert_checkpoint_file`; prints and returns the tensor count."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help=source_help)
+    parser.add_argument('dst', help='output .pth')
+    args = parser.parse_args(argv)
+    count = convert_checkpoint_file(args.src, args.dst, convert)
+    print(f'wrote {args.dst}: {count} tensors')
+    return count

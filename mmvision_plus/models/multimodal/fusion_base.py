@@ -34,8 +34,8 @@ class BaseFusionModel(BaseImageTextModel):
     Args:
         visual_encoder (dict): Image encoder config returning tokens
             (B, 1 + N, C_v), e.g. :class:`~.vit_encoder.ViTImageEncoder`.
-        text_encoder (dict): :class:`~mmvision_plus.models.language.CrossAttentionBert`
-            config.
+        text_encoder (dict): ``CrossAttentionBert`` config
+            (:mod:`mmvision_plus.models.language`).
         tokenizer (dict): Tokenizer config.
         max_text_length (int): Token length of texts.
         embed_dim (int): Dimension of the ITC space. Defaults to 256.
@@ -48,7 +48,7 @@ class BaseFusionModel(BaseImageTextModel):
             0 by a ``WarmupParamHook`` on it). Defaults to 0.4.
         loss_itc (dict): ITC loss config. Defaults to ``ITCLoss``.
         itm_head (dict): ITM head config (``in_channels`` is filled in).
-            Defaults to :class:`~mmvision_plus.models.heads.ImageTextMatchingHead`.
+            Defaults to ``ImageTextMatchingHead``.
         momentum_modules (tuple[str]): Online modules with a momentum copy
             named ``<name>_m``.
         **kwargs: Arguments of :class:`~.base.BaseImageTextModel`

@@ -1,6 +1,6 @@
 """Image-text retrieval scoring: ITC ranking with ITM re-ranking of the top
 k, and the retrieval predictions the recall metrics read (mmpretrain's
-``RetrievalRecall`` layout, scored by :class:`~mmvision_plus.evaluation.ImageTextRecall`).
+``RetrievalRecall`` layout, scored by our ``ImageTextRecall``).
 
 ALBEF and BLIP (and mmpretrain's ``BlipRetrieval``) re-rank with one loop
 iteration per query, running the fusion encoder on the k candidates of

@@ -32,7 +32,7 @@ class ALBEF(BaseFusionModel):
 
     Args:
         visual_encoder (dict): Image encoder config.
-        text_encoder (dict): :class:`~mmvision_plus.models.language.CrossAttentionBert`
+        text_encoder (dict): ``CrossAttentionBert`` config
             with ``cross_attention_from`` = F > 0 (6 of 12 for BERT-base)
             and ``with_token_head=True`` when MLM is on.
         tokenizer (dict): Tokenizer config (needs ``[MASK]`` for MLM).

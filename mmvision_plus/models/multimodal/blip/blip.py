@@ -41,7 +41,7 @@ class BLIPMED(BaseFusionModel):
 
     Args:
         visual_encoder (dict): Image encoder config.
-        text_encoder (dict): :class:`~mmvision_plus.models.language.CrossAttentionBert`
+        text_encoder (dict): ``CrossAttentionBert`` config
             with ``cross_attention_from=0`` (cross-attention in every
             layer) and no token head.
         text_decoder (dict): The same architecture with
