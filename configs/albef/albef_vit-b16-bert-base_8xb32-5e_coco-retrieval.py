@@ -9,7 +9,7 @@
 _base_ = [
     '../_base_/models/albef_vit-b16_bert-base.py',
     '../_base_/datasets/coco_karpathy_retrieval.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 model = dict(visual_encoder=dict(img_size=384),
              text_encoder=dict(with_token_head=False), with_mlm=False,
@@ -28,11 +28,3 @@ param_scheduler = [
          by_epoch=True, begin=0, end=max_epochs)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=256)
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='mmpretrain.WarmupParamHook', param_name='alpha',
-         module_name='distill', warmup_epochs=1),
-]
-default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1,
-                                     save_best='r_mean', rule='greater'))

@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/models/albef_vit-b16_bert-base.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_15e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 model = dict(
     visual_encoder=dict(img_size=96, embed_dims=192, num_layers=4,
@@ -27,13 +27,4 @@ model = dict(
     queue_size=1024,
     rerank_topk=16)
 
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='mmpretrain.WarmupParamHook', param_name='alpha',
-         module_name='distill', warmup_epochs=1),
-]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=5, max_keep_ckpts=1, save_best='r_mean',
-                    rule='greater'))
+default_hooks = dict(checkpoint=dict(interval=5))

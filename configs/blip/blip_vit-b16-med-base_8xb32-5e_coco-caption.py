@@ -6,7 +6,7 @@
 _base_ = [
     '../_base_/models/blip_vit-b16_bert-base.py',
     '../_base_/datasets/coco_karpathy_caption.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 model = dict(tasks=('lm', ), prompt='a picture of ', max_text_length=40,
              generation=dict(strategy='beam', num_beams=3, max_length=20,

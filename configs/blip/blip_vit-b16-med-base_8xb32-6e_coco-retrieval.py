@@ -10,7 +10,7 @@
 _base_ = [
     '../_base_/models/blip_vit-b16_bert-base.py',
     '../_base_/datasets/coco_karpathy_retrieval.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 model = dict(tasks=('itc', 'itm'), max_text_length=35, rerank_topk=256)
 load_from = 'data/pretrained/blip_base_mmvp.pth'
@@ -27,11 +27,3 @@ param_scheduler = [
          by_epoch=True, begin=0, end=max_epochs)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=256)
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='mmpretrain.WarmupParamHook', param_name='alpha',
-         module_name='distill', warmup_epochs=1),
-]
-default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1,
-                                     save_best='r_mean', rule='greater'))

@@ -10,5 +10,4 @@ val_cfg = dict(_delete_=True, type='ValLoop')
 test_cfg = dict(_delete_=True, type='TestLoop')
 val_evaluator = dict(_delete_=True, type='CaptionBleuCider')
 test_evaluator = val_evaluator
-custom_hooks = [dict(type='CheckFiniteLossHook', interval=1)]
 default_hooks = dict(checkpoint=dict(save_best='caption/CIDEr'))

@@ -12,7 +12,7 @@ _base_ = [
     '../_base_/models/blip_vit-b16_bert-base.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_15e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 demo_bert = dict(hidden_size=192, num_hidden_layers=3, num_attention_heads=3,
                  intermediate_size=768, max_position_embeddings=64,
@@ -30,13 +30,4 @@ model = dict(
     rerank_topk=16,
     generation=dict(max_length=48))
 
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='mmpretrain.WarmupParamHook', param_name='alpha',
-         module_name='distill', warmup_epochs=1),
-]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=5, max_keep_ckpts=1, save_best='r_mean',
-                    rule='greater'))
+default_hooks = dict(checkpoint=dict(interval=5))

@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/clip_vit-b16.py',
     '../_base_/datasets/coco_karpathy_retrieval.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 model = dict(pretrained='data/pretrained/ViT-B-16.pt')
 img_scale = 224
@@ -26,4 +26,8 @@ train_dataloader = None
 train_cfg = None
 optim_wrapper = None
 param_scheduler = None
-custom_hooks = [dict(type='RetrievalMeanHook')]
+# no momentum distillation: no alpha ramp
+custom_hooks = [
+    dict(type='CheckFiniteLossHook', interval=1),
+    dict(type='RetrievalMeanHook'),
+]

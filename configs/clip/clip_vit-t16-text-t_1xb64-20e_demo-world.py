@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/models/clip_vit-b16.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_20e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/image_text_runtime.py',
 ]
 model = dict(
     clip=dict(
@@ -24,11 +24,9 @@ model = dict(
     tokenizer=dict(_delete_=True, type='DemoWorldTokenizer'),
     max_text_length=48)
 
+# no momentum distillation: no alpha ramp
 custom_hooks = [
     dict(type='CheckFiniteLossHook', interval=1),
     dict(type='RetrievalMeanHook'),
 ]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=5, max_keep_ckpts=1, save_best='r_mean',
-                    rule='greater'))
+default_hooks = dict(checkpoint=dict(interval=5))
