@@ -71,9 +71,14 @@ class SyntheticITM(nn.Module):
 
 def evaluate(image_feat, text_feat, text_to_image, scorer: Optional[nn.Module],
              topk: int, batched: bool, batch_size: int) -> Dict[str, float]:
-    """ITC (+ ITM re-ranking) scores of both directions and their recalls."""
-    i2t = image_feat @ text_feat.t()
-    t2i = i2t.t().contiguous()
+    """ITC (+ ITM re-ranking) scores of both directions and their recalls
+    (the loop path scores one query at a time)."""
+    if batched:
+        i2t = image_feat @ text_feat.t()
+        t2i = i2t.t().contiguous()
+    else:
+        i2t = torch.stack([query @ text_feat.t() for query in image_feat])
+        t2i = torch.stack([query @ image_feat.t() for query in text_feat])
     if scorer is not None:
         def i2t_pairs(q, g):
             return scorer(torch.cat([image_feat[q], text_feat[g]], dim=1))
@@ -110,7 +115,11 @@ def bench_retrieval(args) -> dict:
                                         itm, args.topk, batched,
                                         args.batch_size)
                 timings[key] = time.perf_counter() - start
-            if metrics['batched'] != metrics['per_query_loop']:
+            # the two paths may round a score differently in the last bit:
+            # allow one query's worth of difference
+            tolerance = 100.0 / args.num_images + 1e-9
+            if any(abs(metrics['batched'][k] - metrics['per_query_loop'][k])
+                   > tolerance for k in metrics['batched']):
                 raise AssertionError(f'{name}: batched and loop recalls '
                                      f'differ: {metrics}')
             results[name] = dict(
