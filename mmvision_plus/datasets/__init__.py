@@ -2,6 +2,7 @@ from .coco import (CocoFormatError, StrictCocoDataset, load_coco_json,
                    validate_coco_dict)
 from .coco_semseg import CocoSemSegDataset
 from .depth_dataset import DepthDataset
+from .image_text import ImageTextFormatError, KarpathyImageText
 from .pedes import CUHKPEDES, ICFGPEDES, PEDESDataset, RSTPReid
 from .refcoco_grounding import RefCocoFormatError, RefCocoGroundingDataset
 from .transforms import *  # noqa: F401,F403
@@ -9,6 +10,7 @@ from .transforms import *  # noqa: F401,F403
 __all__: list = ['CUHKPEDES', 'ICFGPEDES', 'PEDESDataset', 'RSTPReid']
 __all__ += ['CocoSemSegDataset', 'DepthDataset']
 __all__ += ['RefCocoFormatError', 'RefCocoGroundingDataset']
+__all__ += ['ImageTextFormatError', 'KarpathyImageText']
 __all__ += ['CocoFormatError', 'StrictCocoDataset', 'load_coco_json',
             'validate_coco_dict', 'ensure_demo_world', 'generate_demo_world']
 __all__ += ['CurationParams', 'curate_embeddings', 'curate_image_sources']

@@ -6,6 +6,7 @@ from .heads import *  # noqa: F401,F403
 from .language import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .multimodal import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .retrievers import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403

@@ -596,6 +596,19 @@ MEASURED_METAFILE_METRICS: Tuple[Tuple[str, Tuple[Tuple[str, str, float,
         ('AbsRel', 'abs_rel', 1, 3),
         ('delta < 1.25', 'delta1', 1, 3),
     )),
+    ('Image-Text Retrieval', (
+        ('t2i R@1', 't2i/retrieval/R1', 1, 2),
+        ('t2i R@5', 't2i/retrieval/R5', 1, 2),
+        ('t2i R@10', 't2i/retrieval/R10', 1, 2),
+        ('i2t R@1', 'i2t/retrieval/R1', 1, 2),
+        ('i2t R@5', 'i2t/retrieval/R5', 1, 2),
+        ('i2t R@10', 'i2t/retrieval/R10', 1, 2),
+        ('R mean', 'r_mean', 1, 2),
+    )),
+    ('Image Captioning', (
+        ('BLEU-4', 'caption/Bleu_4', 100, 1),
+        ('CIDEr', 'caption/CIDEr', 100, 1),
+    )),
 )
 #: The ``Dataset`` of metafile results measured on the demo world.
 DEMO_WORLD_DATASET = 'Demo World'

@@ -15,7 +15,7 @@
 # Environment: PYTHON (default .venv/bin/python), THREADS (default 2),
 # SEEDS (default "0 1 2"), WORK (work dirs, default work_dirs/table),
 # STEPS (default: all, in this order: demo_world siou focal demo dinov2
-# mdrl tables), and, for a quick check of the script itself (not for
+# mdrl vl tables), and, for a quick check of the script itself (not for
 # README numbers), RESULTS_DIR (one folder for all records instead of
 # configs/<algo>/results/) and OPTIONS (--cfg-options for every run, e.g.
 # "train_cfg.max_epochs=1"). A killed run can be started again: --skip-existing skips every
@@ -27,7 +27,7 @@ PYTHON=${PYTHON:-.venv/bin/python}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-0 1 2}
 WORK=${WORK:-work_dirs/table}
-STEPS=${STEPS:-demo_world siou focal demo dinov2 mdrl tables}
+STEPS=${STEPS:-demo_world siou focal demo dinov2 mdrl vl tables}
 RESULTS_DIR=${RESULTS_DIR:-}
 OPTIONS=${OPTIONS:-}
 
@@ -101,6 +101,17 @@ step_mdrl() {
         configs/mdrl/irra-like-sdm-id_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
         configs/mdrl/mdrl-hard-split_vit-tiny-minilm_1xb32-12e_demo-pedes.py \
         --metrics tbps/R1 tbps/mAP
+}
+
+# CLIP, ALBEF and BLIP on the demo world's captions (val split; the BLIP
+# captioner config trains the same model and tests it as a captioner).
+step_vl() {
+    run_table configs/clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py \
+        configs/albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py \
+        configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py \
+        --metrics t2i/retrieval/R1 i2t/retrieval/R1 r_mean
+    run_table configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world-caption.py \
+        --metrics caption/Bleu_4 caption/CIDEr
 }
 
 # README blocks (and the SIoU curve) and metafile results from the records.

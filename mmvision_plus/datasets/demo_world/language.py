@@ -12,12 +12,24 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from .geometry import masks_overlap
+from .geometry import SHAPE_CLASSES, masks_overlap
 from .identities import surface_phrase
-from .scenes import Scene, SceneObject
+from .scenes import COLOURS, SIZE_CLASSES, Scene, SceneObject
 
 _COUNT_WORDS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six',
                 'seven', 'eight')
+
+
+#: Every word (and punctuation mark) a scene caption can contain, in a
+#: fixed order: a closed vocabulary for word-level tokenizers of the
+#: vision-language demos (``tests/test_datasets/test_demo_world.py``
+#: checks that generated captions use nothing else).
+SCENE_CAPTION_VOCABULARY: Tuple[str, ...] = (
+    (',', ':', 'a', 'an', 'and', 'at', 'the', 'in', 'on', 'of', 'picture',
+     'shape', 'shapes', 'background', 'partly', 'hidden', 'behind',
+     'front', 'left', 'right', 'above', 'below', 'top', 'bottom', 'center',
+     'dark', 'light', 'gradient', 'striped', 'mottled') + _COUNT_WORDS +
+    SIZE_CLASSES + tuple(COLOURS) + SHAPE_CLASSES)
 
 
 def tokens(text: str) -> List[str]:

@@ -38,6 +38,21 @@ def resolve_text_model_dir(pretrained: str) -> str:
     return str(resolve_pretrained_dir(pretrained))
 
 
+def bert_config(arch: Optional[dict], pretrained: Optional[str],
+                owner: str) -> BertConfig:
+    """``BertConfig(**arch)`` if given, else the pretrained model's.
+
+    Raises:
+        ValueError: With neither (``owner`` names the module).
+    """
+    if arch is not None:
+        return BertConfig(**arch)
+    if pretrained is not None:
+        return BertConfig.from_pretrained(resolve_text_model_dir(pretrained))
+    raise ValueError(f'{owner} needs `pretrained` or `arch` to know the '
+                     'architecture')
+
+
 @MODELS.register_module()
 class BertTextEncoder(BaseModule):
     """BERT token encoder (optionally frozen) followed by LTE layers.
@@ -90,15 +105,7 @@ class BertTextEncoder(BaseModule):
         if cache_size > 0 and not frozen:
             raise ValueError('BertTextEncoder: cache_size > 0 needs a frozen '
                              'BERT (a trained one changes its outputs)')
-        if arch is not None:
-            config = BertConfig(**arch)
-        elif pretrained is not None:
-            config = BertConfig.from_pretrained(
-                resolve_text_model_dir(pretrained))
-        else:
-            raise ValueError(
-                'BertTextEncoder needs `pretrained` or `arch` to know the '
-                'architecture')
+        config = bert_config(arch, pretrained, 'BertTextEncoder')
         self.pretrained = pretrained
         self.frozen = frozen
         self.cache_size = cache_size

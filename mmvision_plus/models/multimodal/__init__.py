@@ -1,0 +1,45 @@
+"""Vision-language models and the pieces they share.
+
+Shared (part 2 -- ViLT, VLMo, BEiT-3, CoCa -- builds on them):
+
+* :class:`BaseImageTextModel` (``base.py``): tokenisation in the model, the
+  ``loss`` / ``tensor`` / ``predict`` modes, mmpretrain's retrieval-loop
+  contract (``extract_feat`` + ``predict_all``), ITC ranking with optional
+  ITM re-ranking; a model defines ``encode_images``, ``encode_texts``,
+  ``loss`` and, with a fusion encoder, ``match_logits``.
+* :class:`BaseFusionModel` (``fusion_base.py``): ITC with momentum
+  encoders, a feature queue and momentum distillation plus ITM with hard
+  negatives (ALBEF, BLIP).
+* ``momentum.py`` (EMA copies, :class:`ImageTextFeatureQueue`,
+  :class:`MomentumDistillation`), ``retrieval.py`` (:func:`rerank_topk`,
+  retrieval predictions), ``generation.py`` (:func:`generate`: greedy, beam,
+  nucleus over any step function), ``token_masking.py``
+  (:func:`mask_tokens`), ``vit_encoder.py`` (:class:`ViTImageEncoder`),
+  ``checkpoint_convert.py`` (official ALBEF / BLIP layouts).
+
+Models: ``clip/`` (:class:`ClipDualEncoder`), ``albef/`` (:class:`ALBEF`),
+``blip/`` (:class:`BLIPMED`). Losses live in ``models/losses`` (ITC, ITM,
+MLM, LM), the BERT side in ``models/language`` (``CrossAttentionBert``,
+tokenizers), the ITM head in ``models/heads``.
+"""
+from .albef import *  # noqa: F401,F403
+from .base import BaseImageTextModel
+from .blip import *  # noqa: F401,F403
+from .clip import *  # noqa: F401,F403
+from .fusion_base import BaseFusionModel
+from .generation import generate
+from .momentum import (ImageTextFeatureQueue, MomentumDistillation,
+                       distillation_targets, momentum_copy)
+from .retrieval import (NOT_RERANKED, rerank_topk, rerank_topk_per_query,
+                        retrieval_predictions)
+from .token_masking import mask_tokens
+from .vit_encoder import ViTImageEncoder, resize_pos_embed
+
+__all__ = [
+    'ALBEF', 'BLIPMED', 'BaseFusionModel', 'BaseImageTextModel',
+    'ClipDualEncoder', 'DEFAULT_GENERATION', 'ViTImageEncoder',
+    'resize_pos_embed', 'ImageTextFeatureQueue', 'MomentumDistillation',
+    'NOT_RERANKED', 'distillation_targets', 'generate', 'mask_tokens',
+    'momentum_copy', 'rerank_topk', 'rerank_topk_per_query',
+    'retrieval_predictions'
+]

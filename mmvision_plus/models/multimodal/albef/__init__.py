@@ -1,0 +1,3 @@
+from .albef import ALBEF
+
+__all__ = ['ALBEF']

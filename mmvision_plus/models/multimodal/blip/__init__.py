@@ -1,0 +1,3 @@
+from .blip import BLIPMED, DEFAULT_GENERATION
+
+__all__ = ['BLIPMED', 'DEFAULT_GENERATION']

@@ -1,0 +1,134 @@
+"""The ViT image encoder of ALBEF and BLIP, on the shared layers.
+
+Both official codebases use a timm-style ViT (``cls_token``, ``pos_embed``,
+``patch_embed.proj``, ``blocks.N.{norm1,attn.qkv,attn.proj,norm2,mlp.fc1,
+mlp.fc2}``, ``norm``; LayerNorm eps 1e-6, no LayerScale) and return every
+token after the final norm. :class:`ViTImageEncoder` has exactly that
+module tree, built from :mod:`mmvision_plus.models.layers`, so their
+``visual_encoder.*`` weights load unchanged; position embeddings of
+another grid (ALBEF pretrains at 256 px and fine-tunes at 384) are
+resized bicubically when a state dict is loaded, as ALBEF's
+``interpolate_pos_embed`` does.
+"""
+import math
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+from mmvision_plus.models.layers import PatchEmbed, TransformerBlock
+from mmvision_plus.registry import MODELS
+
+
+def resize_pos_embed(pos_embed: Tensor, num_patches: int) -> Tensor:
+    """Bicubic resize of a (1, 1 + N, C) position embedding to ``num_patches``
+    patch positions (square grids; the [CLS] position is kept)."""
+    old = pos_embed.size(1) - 1
+    if old == num_patches:
+        return pos_embed
+    old_side, new_side = int(math.isqrt(old)), int(math.isqrt(num_patches))
+    if old_side**2 != old or new_side**2 != num_patches:
+        raise ValueError(f'pos_embed: cannot resize {old} positions to '
+                         f'{num_patches} (square grids only)')
+    cls_pos, grid = pos_embed[:, :1], pos_embed[:, 1:]
+    grid = grid.reshape(1, old_side, old_side, -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid.float(), size=(new_side, new_side),
+                         mode='bicubic', align_corners=False)
+    grid = grid.permute(0, 2, 3, 1).reshape(1, num_patches, -1)
+    return torch.cat([cls_pos, grid.to(pos_embed.dtype)], dim=1)
+
+
+@MODELS.register_module()
+class ViTImageEncoder(BaseModule):
+    """Plain ViT returning all tokens (ALBEF's and BLIP's visual encoder).
+
+    Args:
+        img_size (int): Input side in pixels (a multiple of
+            ``patch_size``).
+        patch_size (int): Patch side. Defaults to 16.
+        embed_dims (int): Token width C. Defaults to 768.
+        num_layers (int): Blocks. Defaults to 12.
+        num_heads (int): Attention heads. Defaults to 12.
+        mlp_ratio (float): FFN hidden width / C. Defaults to 4.
+        drop_path_rate (float): Stochastic depth of the last block, linear
+            from 0 over the blocks. Defaults to 0.
+        norm_eps (float): LayerNorm epsilon. Defaults to 1e-6.
+        init_cfg (dict, optional): Initialisation config (e.g.
+            ``dict(type='Pretrained', checkpoint=..., prefix=...)``).
+    """
+
+    def __init__(self,
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 embed_dims: int = 768,
+                 num_layers: int = 12,
+                 num_heads: int = 12,
+                 mlp_ratio: float = 4.0,
+                 drop_path_rate: float = 0.0,
+                 norm_eps: float = 1e-6,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if img_size % patch_size:
+            raise ValueError(f'ViTImageEncoder: img_size {img_size} is not a '
+                             f'multiple of patch_size {patch_size}')
+        self.img_size, self.patch_size = img_size, patch_size
+        self.embed_dims = embed_dims
+        self.num_patches = (img_size // patch_size)**2
+        self.patch_embed = PatchEmbed(3, embed_dims, patch_size)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, 1 + self.num_patches, embed_dims))
+        norm_cfg = dict(type='LN', eps=norm_eps)
+        rates = torch.linspace(0, drop_path_rate, num_layers).tolist()
+        self.blocks = nn.ModuleList([
+            TransformerBlock(embed_dims, num_heads,
+                             int(embed_dims * mlp_ratio), norm_cfg=norm_cfg,
+                             drop_path=rate) for rate in rates
+        ])
+        self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self._init_parameters()
+
+    def _init_parameters(self) -> None:
+        """timm's ViT initialisation (truncated normal 0.02)."""
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str,
+                              local_metadata: dict, strict: bool,
+                              missing_keys: List[str],
+                              unexpected_keys: List[str],
+                              error_msgs: List[str]) -> None:
+        key = prefix + 'pos_embed'
+        if key in state_dict:
+            state_dict[key] = resize_pos_embed(state_dict[key],
+                                               self.num_patches)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
+    def forward(self, images: Tensor) -> Tensor:
+        """Encode images.
+
+        Args:
+            images (Tensor): (B, 3, img_size, img_size).
+
+        Returns:
+            Tensor: Tokens (B, 1 + N, C) after the final norm; position 0
+            is [CLS].
+        """
+        if images.shape[-2:] != (self.img_size, self.img_size):
+            raise ValueError(f'ViTImageEncoder expects {self.img_size} px '
+                             f'images, got {tuple(images.shape[-2:])}')
+        x = self.patch_embed(images)
+        x = torch.cat([self.cls_token.expand(x.size(0), -1, -1), x], dim=1)
+        x = x + self.pos_embed
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x)

@@ -1,0 +1,55 @@
+"""Constant-caption baseline of captioning on a Karpathy-style split.
+
+Predicts the most common caption of the training file for every image of
+the evaluation file and scores it with BLEU-1..4 and CIDEr-D
+(:func:`~mmvision_plus.evaluation.functional.caption_scores`, the scorer of
+``CaptionBleuCider``): the number a captioner must clearly beat.
+
+    python tools/analysis_tools/caption_baseline.py \
+        data/demo_world/annotations/retrieval_train.json \
+        data/demo_world/annotations/retrieval_val.json
+"""
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Optional, Sequence
+
+from mmvision_plus.evaluation.functional import caption_scores
+
+
+def _captions(record: dict) -> list:
+    captions = record['caption']
+    return [captions] if isinstance(captions, str) else list(captions)
+
+
+def constant_caption_baseline(train_file: str, eval_file: str) -> dict:
+    """``caption`` (the most common training caption; ties: the first seen)
+    and its scores on ``eval_file``'s images (references merged per image
+    path)."""
+    with open(train_file) as f:
+        counts = Counter(c for r in json.load(f) for c in _captions(r))
+    caption = counts.most_common(1)[0][0]
+    with open(eval_file) as f:
+        references = {}
+        for record in json.load(f):
+            references.setdefault(record['image'],
+                                  []).extend(_captions(record))
+    scores = caption_scores({k: caption for k in references}, references)
+    return dict(caption=caption, count=counts[caption],
+                num_images=len(references), **scores)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('train_file')
+    parser.add_argument('eval_file')
+    args = parser.parse_args(argv)
+    result = constant_caption_baseline(args.train_file, args.eval_file)
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == '__main__':
+    main()
+    sys.exit(0)
