@@ -372,11 +372,15 @@ class GLEEVisualPrompter(BaseModule):
             nn.Parameter(torch.empty(embed_dims, embed_dims))
             for _ in range(num_levels))
         self.pn_indicator = nn.Embedding(2, embed_dims)
+        self._init_spatial_embeds()
+
+    def _init_spatial_embeds(self) -> None:
+        for weight in self.spatial_embeds:
+            trunc_normal_(weight, std=.02)
 
     def init_weights(self) -> None:
         super().init_weights()
-        for weight in self.spatial_embeds:
-            trunc_normal_(weight, std=.02)
+        self._init_spatial_embeds()
 
     # ------------------------------------------------------------------ #
     # template (early fusion)
