@@ -14,7 +14,7 @@
 #
 # Environment: PYTHON (default .venv/bin/python), THREADS (default 2),
 # SEEDS (default "0 1 2"), WORK (work dirs, default work_dirs/table),
-# STEPS (default: all, in this order: demo_world siou focal demo dinov2
+# STEPS (default: all, in this order: demo_world siou focal demo dinov2 dinov2_ssl
 # mdrl vl tables), and, for a quick check of the script itself (not for
 # README numbers), RESULTS_DIR (one folder for all records instead of
 # configs/<algo>/results/) and OPTIONS (--cfg-options for every run, e.g.
@@ -27,7 +27,7 @@ PYTHON=${PYTHON:-.venv/bin/python}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-0 1 2}
 WORK=${WORK:-work_dirs/table}
-STEPS=${STEPS:-demo_world siou focal demo dinov2 mdrl vl tables}
+STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl tables}
 RESULTS_DIR=${RESULTS_DIR:-}
 OPTIONS=${OPTIONS:-}
 
@@ -90,6 +90,49 @@ step_dinov2() {
         run_table "configs/dinov2/dinov2-lindepth_vit-t14-${variant}_1xb8-4e_demo-world.py" \
             --metrics rmse abs_rel delta1 "${options[@]}"
     done
+}
+
+# DINOv2 self-supervised pretraining on the demo world (the EMA teacher,
+# exported to the official layout, is the backbone the "ssl" probes freeze),
+# then distillation of that teacher into the smaller "n14" student.
+# Pretraining has no validation: its record holds the training run only.
+pretrain_and_export() {
+    local config=$1 seed=$2 part=$3 exported=$4
+    shift 4
+    local run="$WORK/$(basename "$config" .py)/seed$seed"
+    local record="$(dirname "$config")/results/$(basename "$config" .py)_seed$seed.json"
+    if [ -n "$RESULTS_DIR" ]; then record="$RESULTS_DIR/$(basename "$record")"; fi
+    if [ -f "$run/$exported" ]; then return; fi
+    OMP_NUM_THREADS="$THREADS" "$PYTHON" tools/train.py "$config" \
+        --work-dir "$run" --record "$record" \
+        --cfg-options randomness.seed="$seed" "$@" $OPTIONS
+    "$PYTHON" tools/model_converters/dinov2_ssl2official.py \
+        "$(cat "$run/last_checkpoint")" "$run/$exported" --part "$part"
+}
+
+step_dinov2_ssl() {
+    local ssl=dinov2-ssl_vit-t14_1xb32-10e_demo-world
+    local distill=dinov2-distill_vit-n14-from-t14_1xb32-10e_demo-world
+    local seed
+    for seed in $SEEDS; do
+        pretrain_and_export "configs/dinov2/$ssl.py" "$seed" teacher \
+            teacher_backbone.pth
+        pretrain_and_export "configs/dinov2/$distill.py" "$seed" student \
+            student_backbone.pth \
+            "model.teacher.checkpoint=$(cat "$WORK/$ssl/seed$seed/last_checkpoint")"
+    done
+    local teacher="model.backbone.init_cfg.checkpoint=$WORK/$ssl/seed{seed}/teacher_backbone.pth"
+    local student="model.backbone.init_cfg.checkpoint=$WORK/$distill/seed{seed}/student_backbone.pth"
+    run_table configs/dinov2/dinov2-linear_vit-t14-ssl_1xb64-6e_demo-world-crops.py \
+        --knn 10 20 --metrics accuracy/top1 "knn:20-NN top-1" --cfg-options "$teacher"
+    run_table configs/dinov2/dinov2-linear_vit-n14-distill_1xb64-6e_demo-world-crops.py \
+        --knn 10 20 --metrics accuracy/top1 "knn:20-NN top-1" --cfg-options "$student"
+    run_table configs/dinov2/dinov2-linseg_vit-t14-ssl_1xb8-4e_demo-world.py \
+        --metrics mIoU aAcc --cfg-options "$teacher"
+    run_table configs/dinov2/dinov2-lindepth_vit-t14-ssl_1xb8-4e_demo-world.py \
+        --metrics rmse abs_rel delta1 --cfg-options "$teacher"
+    run_table configs/dinov2/retinanet_dinov2-t14-ssl_simplefpn_1xb8-6e_demo-world.py \
+        --metrics coco/bbox_mAP --cfg-options "$teacher"
 }
 
 # MDRL and its ablations on the demo identities (test split).
