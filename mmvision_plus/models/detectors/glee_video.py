@@ -157,6 +157,21 @@ class GLEEVideo(GLEE):
 
     def tracking_loss(self, outputs: Dict, frames: list, num_videos: int,
                       num_frames: int) -> Tensor:
+        """The contrastive tracking loss of a training batch: the last
+        decoder layer's matching-query embeddings (the tracking embeddings
+        of inference), matched to each frame's GT, through
+        :meth:`contrastive_loss`."""
+        states = outputs['head_inputs']['hidden_states'][-1]
+        dn_meta = outputs['head_inputs']['dn_meta']
+        embeds = states[:, dn_meta['num_denoising_queries']
+                        if dn_meta else 0:]
+        return self.contrastive_loss(embeds,
+                                     self.match_last_layer(outputs, frames),
+                                     num_videos, num_frames)
+
+    def contrastive_loss(self, embeds: Tensor,
+                         matches: List[Tuple[Tensor, Tensor]],
+                         num_videos: int, num_frames: int) -> Tensor:
         """IDOL-style contrastive loss between consecutive frames.
 
         For each query of frame t matched to an instance (a key), its dot
@@ -164,20 +179,21 @@ class GLEEVideo(GLEE):
         ``num_track_negatives`` unmatched ones (the references) are one row
         of mmdet's ``MultiPosCrossEntropyLoss``: positives are the
         references of the same instance. Rows without a positive (the
-        instance is new in frame t) are skipped. The embeddings are the
-        last decoder layer's outputs of the matching queries, the tracking
-        embeddings of inference. (The official loss scores all key /
-        reference pairs of a frame pair in a single row; IDOL and this one
-        use a row per key.)
+        instance is new in frame t) are skipped. (The official loss scores
+        all key / reference pairs of a frame pair in a single row; IDOL and
+        this one use a row per key.)
+
+        Args:
+            embeds (Tensor): (N T, Q, C) object embeddings, frames of a
+                video consecutive.
+            matches (list[tuple[Tensor, Tensor]]): Per frame the matched
+                query indices and their instance ids.
+            num_videos (int): N.
+            num_frames (int): T.
 
         Returns:
             Tensor: The loss (0 without any pair), averaged over the rows.
         """
-        states = outputs['head_inputs']['hidden_states'][-1]
-        dn_meta = outputs['head_inputs']['dn_meta']
-        embeds = states[:, dn_meta['num_denoising_queries']
-                        if dn_meta else 0:]
-        matches = self.match_last_layer(outputs, frames)
         losses, num_rows = [], 0
         for video in range(num_videos):
             for t in range(1, num_frames):

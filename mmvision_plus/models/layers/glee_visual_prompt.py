@@ -458,7 +458,8 @@ class GLEEVisualPrompter(BaseModule):
             signs = nn.utils.rnn.pad_sequence(signs, batch_first=True)
             sampled = point_sample(feats, coords.to(feats.dtype),
                                    align_corners=True).transpose(1, 2)
-            sampled = sampled + self.pn_indicator(signs) * valid[..., None]
+            # padded slots are masked out of the attention; zero them too
+            sampled = (sampled + self.pn_indicator(signs)) * valid[..., None]
             tokens.append(sampled)
             masks.append(valid)
         return tokens, masks
