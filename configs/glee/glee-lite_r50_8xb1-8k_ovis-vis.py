@@ -3,7 +3,6 @@
 # tools/dataset_converters/youtubevis2coco.py (the 2021 option) into
 #   data/ovis/annotations/ovis_{train,valid}_cocovid.json
 #   data/ovis/{train,valid}/<video>/<frame>.jpg
-# Paper (GLEE-Lite): OVIS AP 27.9 (fine-tuned).
 _base_ = './glee-lite_r50_8xb1-8k_ytvis19-vis.py'
 
 data_root = 'data/ovis/'

@@ -235,7 +235,7 @@ def on_tiny_world(cfg: Config, root: str, work_dir: str) -> Config:
 
 @pytest.mark.slow
 @pytest.mark.parametrize('name,metric', [
-    (VIS, 'mot/IDF1'), (INTERACTIVE, 'interactive/NoC@85')])
+    (VIS, 'mot/IDF1'), (INTERACTIVE, 'interactive/NoC_85')])
 def test_demo_configs_train_and_evaluate(name, metric, glee_video_world,
                                          tmp_path):
     from mmengine.runner import Runner

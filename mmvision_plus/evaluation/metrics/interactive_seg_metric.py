@@ -1,5 +1,7 @@
 """Interactive segmentation with simulated clicks: mean IoU after k clicks
-and NoC@IoU (number of clicks to reach the IoU, capped at the budget).
+(mIoU@k, reported as ``mIoU_k``) and NoC@IoU (number of clicks to reach the
+IoU, capped at the budget; ``NoC_85`` for NoC@85): no ``@`` in the names,
+which ``tools/analysis_tools/run_table.py`` reads as a training step.
 
 Reads ``pred_instances.click_ious`` (G, max_clicks): the IoU with each of
 the image's G objects after every click, as
@@ -18,8 +20,8 @@ from mmvision_plus.registry import METRICS
 
 @METRICS.register_module()
 class InteractiveSegMetric(BaseMetric):
-    """``mIoU@k`` for each k of ``num_clicks`` and ``NoC@t`` for each
-    threshold (prefix ``interactive``).
+    """``mIoU_k`` for each k of ``num_clicks`` and ``NoC_t`` (t in
+    percent) for each threshold (prefix ``interactive``).
 
     Args:
         num_clicks (Sequence[int]): Click counts of the mean IoU. Default
@@ -57,10 +59,10 @@ class InteractiveSegMetric(BaseMetric):
             (0, max(self.num_clicks)))
         out = OrderedDict()
         for k in self.num_clicks:
-            out[f'mIoU@{k}'] = float(ious[:, k - 1].mean()) if len(ious) \
+            out[f'mIoU_{k}'] = float(ious[:, k - 1].mean()) if len(ious) \
                 else 0.0
         for thr in self.noc_thrs:
-            out[f'NoC@{round(thr * 100)}'] = float(np.mean(
+            out[f'NoC_{round(thr * 100)}'] = float(np.mean(
                 [number_of_clicks(row, thr) for row in ious])) if len(
                     ious) else 0.0
         out['num_objects'] = len(ious)

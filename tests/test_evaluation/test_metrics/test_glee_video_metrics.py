@@ -132,9 +132,9 @@ def test_interactive_metric():
         [[0.5, 0.8, 0.9, 0.95], [0.9, 0.9, 0.9, 0.9]])))
     metric.process({}, [sample])
     result = metric.compute_metrics(metric.results)
-    assert result['mIoU@1'] == pytest.approx(0.7)
-    assert result['mIoU@3'] == pytest.approx(0.9)
-    assert result['NoC@85'] == pytest.approx((3 + 1) / 2)
+    assert result['mIoU_1'] == pytest.approx(0.7)
+    assert result['mIoU_3'] == pytest.approx(0.9)
+    assert result['NoC_85'] == pytest.approx((3 + 1) / 2)
     with pytest.raises(KeyError, match='click_ious'):
         metric.process({}, [dict(pred_instances=dict(scores=[]))])
 
