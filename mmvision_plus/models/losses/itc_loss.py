@@ -178,10 +178,8 @@ class ITCLoss(PairwiseMatchingLoss):
     Args:
         temperature (float): Temperature used when the caller passes none
             (CLIP and ALBEF pass their learnable one). Defaults to 0.07.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair
-            losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
+            reduction is over the per-pair losses).
     """
 
     def __init__(self,

@@ -121,10 +121,8 @@ class ITMLoss(BaseLoss):
     ``loss_weight * itm_loss(logits, labels)``.
 
     Args:
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair
-            losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
+            reduction is over the per-pair losses).
     """
 
     def forward(self,

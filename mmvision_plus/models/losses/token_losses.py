@@ -153,10 +153,8 @@ class MLMLoss(_TokenLoss):
     defaults it equals ``loss_weight * mlm_loss(...)``.
 
     Args:
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the
-            per-token losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
+            reduction is over the per-token losses).
     """
 
     def forward(self,
@@ -186,10 +184,8 @@ class LMLoss(_TokenLoss):
     Args:
         label_smoothing (float): Defaults to 0.1 (BLIP).
         shift (bool): Predict the next token. Defaults to True.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the
-            per-token losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
+            reduction is over the per-token losses).
     """
 
     def __init__(self,
