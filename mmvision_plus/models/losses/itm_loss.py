@@ -118,11 +118,9 @@ class ITMLoss(BaseLoss):
 
     Called as ``loss(logits, labels, weight=None, avg_factor=None,
     reduction_override=None)``; with the defaults it equals
-    ``loss_weight * itm_loss(logits, labels)``.
-
-    Args:
-        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
-            reduction is over the per-pair losses).
+    ``loss_weight * itm_loss(logits, labels)``. Built with
+    :class:`BaseLoss`'s arguments; ``reduction`` is over the per-pair
+    losses.
     """
 
     def forward(self,

@@ -12,7 +12,6 @@ number of targets.
 """
 from typing import Optional, Tuple
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -150,11 +149,9 @@ class MLMLoss(_TokenLoss):
 
     Called as ``loss(logits, labels, soft_targets=None, alpha=0.0,
     weight=None, avg_factor=None, reduction_override=None)``; with the
-    defaults it equals ``loss_weight * mlm_loss(...)``.
-
-    Args:
-        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
-            reduction is over the per-token losses).
+    defaults it equals ``loss_weight * mlm_loss(...)``. Built with
+    :class:`BaseLoss`'s arguments; ``reduction`` is over the per-token
+    losses.
     """
 
     def forward(self,
