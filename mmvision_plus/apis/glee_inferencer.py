@@ -29,7 +29,7 @@ from mmengine.dataset import Compose
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmvision_plus.datasets.transforms import StrictLoadImageFromFile
-from mmvision_plus.models.language.clip_text_encoder import EmptyPromptError
+from mmvision_plus.models.language.tokenizers import EmptyPromptError
 from mmvision_plus.models.layers.glee_visual_prompt import VisualPrompt
 
 InputType = Union[str, np.ndarray]

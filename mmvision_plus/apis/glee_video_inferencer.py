@@ -35,7 +35,7 @@ from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from pycocotools import mask as mask_utils
 
-from mmvision_plus.models.language.clip_text_encoder import EmptyPromptError
+from mmvision_plus.models.language.tokenizers import EmptyPromptError
 from mmvision_plus.models.layers.glee_visual_prompt import VisualPrompt
 from mmvision_plus.registry import MODELS
 
