@@ -3,14 +3,13 @@
 # the grounding model (glee_r18_demo_1xb4-4e_demo-world-refcoco.py): the
 # expression is the prompt of every frame, the queries are associated frame
 # to frame and the track with the highest mean grounding score is the
-# object. J&F on every frame. Test only:
+# object. J&F on every frame. The demo VOS config with expressions instead
+# of visual prompts. Test only:
 #   python tools/test.py THIS_CONFIG \
 #       work_dirs/glee_r18_demo_1xb4-4e_demo-world-refcoco/epoch_4.pth
-_base_ = [
-    '../_base_/models/glee_r18_demo_video.py',
-    '../_base_/datasets/glee_demo_world_videos.py',
-    '../_base_/default_runtime.py'
-]
+_base_ = './glee_r18_demo-interactive_demo-world-vos.py'
+
+model = dict(visual_prompter=None, bbox_head=dict(confidence_tasks=()))
 rvos_prompts = dict(type='FormatGLEEPrompts', task='grounding',
                     dn_table='grounding')
 test_dataloader = dict(
@@ -25,25 +24,9 @@ test_dataloader = dict(
         test_mode=True,
         pipeline=[
             dict(type='TransformBroadcaster',
-                 transforms=[
-                     dict(type='StrictLoadImageFromFile'),
-                     dict(type='Resize', scale=_base_.img_scale,
-                          keep_ratio=True),
-                     dict(type='LoadTrackAnnotations', with_mask=True),
-                     rvos_prompts,
-                 ]), _base_.pack_video
+                 transforms=_base_.test_dataloader.dataset.pipeline[0]
+                 ['transforms'][:-1] + [rvos_prompts]), _base_.pack_video
         ]))
 val_dataloader = test_dataloader
-test_evaluator = dict(_delete_=True, type='VideoObjectSegMetric',
-                      semi_supervised=False)
+test_evaluator = dict(semi_supervised=False)
 val_evaluator = test_evaluator
-train_dataloader = None
-train_cfg = None
-optim_wrapper = None
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    visualization=dict(type='mmdet.TrackVisualizationHook', draw=False))
-visualizer = dict(type='mmdet.TrackLocalVisualizer', _delete_=True,
-                  vis_backends=[dict(type='LocalVisBackend')],
-                  name='visualizer')

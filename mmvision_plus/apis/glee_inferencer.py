@@ -37,6 +37,28 @@ InputType = Union[str, np.ndarray]
 DATASET_ONLY_TRANSFORMS = ('LoadAnnotations', 'FormatGLEEPrompts')
 
 
+def check_text_prompts(texts: Union[str, Sequence[str]], task: str,
+                       text_encoder, caller: str) -> tuple:
+    """The call's prompts as a tuple, checked before any image work.
+
+    Raises:
+        EmptyPromptError: No text (or an empty one).
+        ValueError: Several texts for ``task='grounding'``.
+        PromptTooLongError: A text longer than the encoder's context.
+    """
+    texts = tuple([texts] if isinstance(texts, str) else texts)
+    if len(texts) == 0:
+        raise EmptyPromptError(
+            f'{caller}: `texts` is empty; give the class names to detect, '
+            'one expression with task="grounding", or a visual prompt '
+            '(points, boxes, scribbles, mask)')
+    if task == 'grounding' and len(texts) != 1:
+        raise ValueError(f'{caller}: grounding takes one expression, got '
+                         f'{len(texts)} texts')
+    text_encoder.tokenizer(list(texts))
+    return texts
+
+
 class _LoadInferenceImage(BaseTransform):
     """A path through ``StrictLoadImageFromFile`` (errors name the file), an
     array through mmdet's ``LoadImageFromNDArray``."""
@@ -107,20 +129,8 @@ class GLEEInferencer(DetInferencer):
         return Compose(pipeline)
 
     def _check_prompts(self, texts: Sequence[str], task: str) -> tuple:
-        if isinstance(texts, str):
-            texts = [texts]
-        texts = tuple(texts)
-        if len(texts) == 0:
-            raise EmptyPromptError(
-                'GLEEInferencer: `texts` is empty; give the class names to '
-                'detect, one expression with task="grounding", or a visual '
-                'prompt (points, boxes, scribbles, mask)')
-        if task == 'grounding' and len(texts) != 1:
-            raise ValueError('GLEEInferencer: grounding takes one expression, '
-                             f'got {len(texts)} texts')
-        # raises EmptyPromptError / PromptTooLongError before any image work
-        self.model.text_encoder.tokenizer(list(texts))
-        return texts
+        return check_text_prompts(texts, task, self.model.text_encoder,
+                                  type(self).__name__)
 
     def __call__(self,
                  inputs: Union[InputType, Sequence[InputType]],
@@ -183,12 +193,9 @@ class GLEEInferencer(DetInferencer):
             PromptTooLongError: A text exceeds the text encoder's context.
             FileNotFoundError, OSError: An image path that cannot be read.
         """
-        visual = None
-        if any(v is not None for v in (points, boxes, scribbles, mask)):
-            visual = VisualPrompt(
-                points=points, point_labels=point_labels, boxes=boxes,
-                scribbles=scribbles or (), scribble_labels=scribble_labels,
-                mask=mask)
+        visual = VisualPrompt.from_inputs(points, point_labels, boxes,
+                                          scribbles, scribble_labels, mask)
+        if visual is not None:
             task = 'interactive'
             texts = ('object', ) if texts is None else texts
         texts = self._check_prompts(() if texts is None else texts, task)

@@ -35,9 +35,9 @@ from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from pycocotools import mask as mask_utils
 
-from mmvision_plus.models.language.tokenizers import EmptyPromptError
 from mmvision_plus.models.layers.glee_visual_prompt import VisualPrompt
 from mmvision_plus.registry import MODELS
+from .glee_inferencer import check_text_prompts
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
@@ -178,24 +178,15 @@ class GLEEVideoInferencer:
             VisualPromptError: A visual prompt outside the first frame.
         """
         frames = read_video(video) if isinstance(video, str) else list(video)
-        visual = None
-        if any(v is not None for v in (points, boxes, scribbles, mask)):
-            visual = VisualPrompt(
-                points=points, point_labels=point_labels, boxes=boxes,
-                scribbles=scribbles or (), scribble_labels=scribble_labels,
-                mask=mask)
+        visual = VisualPrompt.from_inputs(points, point_labels, boxes,
+                                          scribbles, scribble_labels, mask)
+        if visual is not None:
             visual.validate(frames[0].shape[:2])
             task = 'interactive'
             texts = ('object', ) if texts is None else texts
-        texts = tuple([texts] if isinstance(texts, str) else texts or ())
-        if not texts:
-            raise EmptyPromptError(
-                'GLEEVideoInferencer: give class names, one expression with '
-                "task='grounding', or a first-frame visual prompt")
-        if task == 'grounding' and len(texts) != 1:
-            raise ValueError('GLEEVideoInferencer: grounding takes one '
-                             f'expression, got {len(texts)} texts')
-        self.model.text_encoder.tokenizer(list(texts))
+        texts = check_text_prompts(() if texts is None else texts, task,
+                                   self.model.text_encoder,
+                                   type(self).__name__)
         num = len(frames)
         packed = self.pipeline(dict(
             img=frames, img_id=list(range(num)), frame_id=list(range(num)),

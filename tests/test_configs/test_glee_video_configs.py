@@ -200,7 +200,7 @@ def on_tiny_world(cfg: Config, root: str, work_dir: str) -> Config:
     for key in VIDEO_KEYS + ('type', 'data_preprocessor'):
         if key in cfg.model:
             tiny[key] = cfg.model[key]
-    if 'visual_prompter' in cfg.model:
+    if cfg.model.get('visual_prompter'):
         tiny.visual_prompter = dict(cfg.model.visual_prompter,
                                     in_channels=[32, 64, 128],
                                     template_size=32, max_points=16)

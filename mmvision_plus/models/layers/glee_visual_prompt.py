@@ -133,6 +133,18 @@ class VisualPrompt:
                 'visual prompt: nothing positive to segment (give a '
                 'positive click, a box, a positive scribble or a mask)')
 
+    @classmethod
+    def from_inputs(cls, points=None, point_labels=None, boxes=None,
+                    scribbles=None, scribble_labels=None,
+                    mask=None) -> Optional['VisualPrompt']:
+        """A prompt from optional inputs (an inferencer's arguments), None
+        when none is given."""
+        if all(v is None for v in (points, boxes, scribbles, mask)):
+            return None
+        return cls(points=points, point_labels=point_labels, boxes=boxes,
+                   scribbles=scribbles or (), scribble_labels=scribble_labels,
+                   mask=mask)
+
     @property
     def has_positive(self) -> bool:
         return bool((self.point_labels == 1).any() or len(self.boxes)
