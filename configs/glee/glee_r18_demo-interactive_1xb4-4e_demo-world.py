@@ -11,7 +11,8 @@ _base_ = [
     '../_base_/schedules/glee_demo_video_adamw_4e.py',
     '../_base_/default_runtime.py'
 ]
-# python tools/train.py configs/glee/glee_r18_demo_1xb4-12e_demo-world-instance.py
+# the instance checkpoint of
+# configs/glee/glee_r18_demo_1xb4-12e_demo-world-instance.py
 load_from = 'work_dirs/glee_r18_demo_1xb4-12e_demo-world-instance/epoch_12.pth'
 auto_scale_lr = dict(base_batch_size=4)
 interactive_prompts = dict(type='FormatGLEEPrompts', task='interactive',

@@ -2,13 +2,14 @@
 expression) or VOS (a visual prompt on the first frame)::
 
     from mmvision_plus.apis import GLEEVideoInferencer
-    glee = GLEEVideoInferencer(
-        'configs/glee/glee_r18_demo_1xb2-4e_demo-world-vis.py',
-        checkpoint='work_dirs/glee_r18_demo_1xb2-4e_demo-world-vis/epoch_4.pth')
+    vis = 'glee_r18_demo_1xb2-4e_demo-world-vis'
+    glee = GLEEVideoInferencer(f'configs/glee/{vis}.py',
+                               checkpoint=f'work_dirs/{vis}/epoch_4.pth')
     out = glee('clip.mp4', texts=['circle', 'star'], out_dir='vis/')
     out = glee('frames/', texts=['the red star'], task='grounding')
-    out = glee('clip.mp4', points=[[40, 60]])            # VOS from a click
-    out['frames'][t]  # instances_id, labels, label_names, scores, bboxes, masks
+    out = glee('clip.mp4', points=[[40, 60]])  # VOS from a click
+    out['frames'][t]  # instances_id, labels, label_names, scores, bboxes,
+                      # masks
 
 A video is a folder of frames (sorted by name) or a file OpenCV can read.
 Any GLEE config works: an image config's model runs as ``GLEEVideo``

@@ -57,7 +57,7 @@ class GLEEVideo(GLEE):
         window_size (int): Frames per forward pass at inference (official
             10).
         max_tracks (int): (track, class) pairs kept per video (official
-            30); per frame when the tracker makes no association.
+            30).
         **kwargs: :class:`GLEE` arguments.
     """
 
@@ -307,7 +307,8 @@ class GLEEVideo(GLEE):
         A track's logits are the mean of its queries' per-frame logits
         (official: ``sum(out_logits) / len(out_logits)``), its score their
         sigmoid; the top ``max_tracks`` (track, class) pairs of the video
-        are kept (per frame without association), each one identity.
+        are kept, each one identity (renamed every frame by the
+        no-association baseline).
 
         Args:
             outs (list[dict]): :meth:`forward_frames` output.
@@ -337,16 +338,10 @@ class GLEEVideo(GLEE):
             0, flat, logits.flatten(0, 1))
         counts = torch.bincount(flat, minlength=num_tracks).clamp(min=1)
         track_scores = (sums / counts[:, None]).sigmoid()
-        if tracker.new_track_per_frame:
-            chosen = [self._top_pairs(track_scores, track_of[t].unique(),
-                                      max_tracks) for t in range(len(outs))]
-        else:
-            chosen = [self._top_pairs(track_scores,
-                                      torch.arange(num_tracks), max_tracks)
-                      ] * len(outs)
+        tracks, classes, scores, identities = self._top_pairs(
+            track_scores, max_tracks)
         results = []
         for t, (out, sample) in enumerate(zip(outs, samples)):
-            tracks, classes, scores, identities = chosen[t]
             member = track_of[t][None, :] == tracks[:, None]  # (K, Q)
             present = member.any(1)
             query_inds = member.float().argmax(1)[present]
@@ -359,6 +354,8 @@ class GLEEVideo(GLEE):
                 out['embeds'][None], sample.metainfo, rescale,
                 mask_scoring=False)
             result.instances_id = identities[present]
+            if tracker.new_identity_every_frame:  # no-association baseline
+                result.instances_id = result.instances_id * len(outs) + t
             result.frame_scores = logits[t, query_inds, classes].sigmoid()
             if 'masks' in result:
                 result = result[result.masks.flatten(1).any(1)]
@@ -366,19 +363,21 @@ class GLEEVideo(GLEE):
         return results
 
     @staticmethod
-    def _top_pairs(track_scores: Tensor, tracks: Tensor,
-                   k: int) -> Tuple[Tensor, ...]:
-        """The top ``k`` (track, class) pairs among ``tracks``.
+    def _top_pairs(track_scores: Tensor, k: int) -> Tuple[Tensor, ...]:
+        """The top ``k`` (track, class) pairs.
+
+        Args:
+            track_scores (Tensor): (num_tracks, num_classes).
+            k (int): Pairs kept.
 
         Returns:
             tuple[Tensor, ...]: Their track indices, classes, scores and
             identities (unique per pair: ``track * num_classes + class``).
         """
-        tracks = tracks.to(track_scores.device)
         num_classes = track_scores.shape[1]
-        scores = track_scores[tracks].flatten()
-        top_scores, top = scores.topk(min(k, len(scores)))
-        pair_tracks = tracks[top // num_classes]
+        top_scores, top = track_scores.flatten().topk(
+            min(k, track_scores.numel()))
+        pair_tracks = top // num_classes
         classes = top % num_classes
         return (pair_tracks, classes, top_scores,
                 pair_tracks * num_classes + classes)

@@ -8,13 +8,14 @@ Hungarian matching on ``1 - cosine`` between the queries and the mean of
 each track's last ``num_memory_frames`` (official 3) embeddings, as the
 official ``GLEE.MinVIS_inference`` / ``match_from_embds``.
 
-Two baselines share everything but the cost, for the comparison in
-``configs/glee/README.md``:
+Two baselines for the comparison in ``configs/glee/README.md``:
 
-* ``association='iou'``: ``1 - IoU`` between the queries' boxes and each
-  track's last box;
-* ``association='none'``: no matching, every query of every frame starts a
-  new track (a new identity every frame).
+* ``association='iou'``: the same matching on ``1 - IoU`` between the
+  queries' boxes and each track's last box;
+* ``association='none'``: the same detections as ``'embedding'`` (its
+  tracks decide which objects a video keeps), but identities are not
+  carried over: every frame gives its detections new identities
+  (:attr:`GLEEQueryTracker.new_identity_every_frame`).
 """
 from typing import Optional
 
@@ -39,7 +40,8 @@ class GLEEQueryTracker(BaseTracker):
 
     Args:
         association (str): ``'embedding'`` (default, MinVIS), ``'iou'`` or
-            ``'none'`` (see the module docstring).
+            ``'none'`` (see the module docstring; it associates as
+            ``'embedding'``, the model then renames every frame).
         num_memory_frames (int): Embeddings averaged per track. Default 3.
     """
 
@@ -56,14 +58,15 @@ class GLEEQueryTracker(BaseTracker):
         super().__init__(num_frames_retain=2**31)
 
     @property
-    def new_track_per_frame(self) -> bool:
-        """Whether every frame starts new tracks (no association)."""
+    def new_identity_every_frame(self) -> bool:
+        """Whether the output identities change every frame (the
+        no-association baseline)."""
         return self.association == 'none'
 
     def _costs(self, embeds: Tensor, bboxes: Tensor,
                track_ids: list) -> Tensor:
         """(Q, R) cost of giving query q the track ``track_ids[r]``."""
-        if self.association == 'embedding':
+        if self.association in ('embedding', 'none'):
             memory = self.get('embeds', track_ids,
                               num_samples=self.num_memory_frames,
                               behavior='mean')
@@ -87,7 +90,7 @@ class GLEEQueryTracker(BaseTracker):
         """
         num = len(embeds)
         ids = torch.full((num, ), -1, dtype=torch.long)
-        if not self.empty and not self.new_track_per_frame:
+        if not self.empty:
             track_ids = self.ids
             costs = self._costs(embeds.float(), bboxes.float(), track_ids)
             rows, cols = linear_sum_assignment(costs.detach().cpu().numpy())
@@ -98,7 +101,6 @@ class GLEEQueryTracker(BaseTracker):
         ids[unmatched] = torch.arange(self.num_tracks,
                                       self.num_tracks + num_new)
         self.num_tracks += num_new
-        if not self.new_track_per_frame:
-            self.update(ids=ids, embeds=embeds.detach().cpu(),
-                        bboxes=bboxes.detach().cpu(), frame_ids=frame_id)
+        self.update(ids=ids, embeds=embeds.detach().cpu(),
+                    bboxes=bboxes.detach().cpu(), frame_ids=frame_id)
         return ids

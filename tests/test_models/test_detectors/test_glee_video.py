@@ -157,6 +157,19 @@ def test_vis_inference_tracks_a_generated_clip(model):
     for a, b in zip(frames, again[0].video_data_samples):
         assert torch.equal(a.pred_track_instances.instances_id,
                            b.pred_track_instances.instances_id)
+    # no association: the same detections, new identities every frame
+    model.tracker_cfg = dict(type='GLEEQueryTracker', association='none')
+    with torch.no_grad():
+        baseline = model.predict(clip, [video(5, with_gt=False)])
+    model.tracker_cfg = dict(type='GLEEQueryTracker')
+    seen = set()
+    for a, b in zip(frames, baseline[0].video_data_samples):
+        a, b = a.pred_track_instances, b.pred_track_instances
+        assert torch.equal(a.masks, b.masks) and torch.equal(a.scores,
+                                                             b.scores)
+        ids = set(b.instances_id.tolist())
+        assert len(ids) == len(b) and not ids & seen
+        seen |= ids
 
 
 def test_rvos_keeps_the_best_track_and_vos_each_prompted_object(model):

@@ -51,12 +51,14 @@ def test_box_iou_association_follows_positions_not_objects():
     assert run('embedding', frames)[1] == ids[0][::-1]
 
 
-def test_no_association_gives_new_identities_every_frame():
-    frames = [(torch.stack([A, B]), boxes((10, 10), (50, 10)))] * 3
-    ids = run('none', frames)
-    assert ids == [[0, 1], [2, 3], [4, 5]]
-    tracker = GLEEQueryTracker(association='none')
-    assert tracker.new_track_per_frame
+def test_no_association_associates_as_embeddings_for_the_selection():
+    """The baseline keeps the embedding association's tracks (so the same
+    detections are kept); the model renames them every frame."""
+    frames = [(torch.stack([A, B]), boxes((10, 10), (50, 10))),
+              (torch.stack([B, A]), boxes((10, 10), (50, 10)))]
+    assert run('none', frames) == run('embedding', frames)
+    assert GLEEQueryTracker(association='none').new_identity_every_frame
+    assert not GLEEQueryTracker().new_identity_every_frame
 
 
 def test_mean_of_the_last_three_embeddings():
