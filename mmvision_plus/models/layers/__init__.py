@@ -36,3 +36,6 @@ __all__ = [
 __all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
             'GLEEDenoisingQueryGenerator', 'GLEEEncoder', 'GLEEEncoderLayer',
             'GLEEPixelEmbedding']
+from .glee_visual_prompt import (GLEEVisualPrompter, VisualPrompt,
+                                 VisualPromptError)
+__all__ += ['GLEEVisualPrompter', 'VisualPrompt', 'VisualPromptError']
