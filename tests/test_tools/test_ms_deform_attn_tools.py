@@ -67,7 +67,8 @@ def test_profile_detr_runs_both_kernels(python_exe, subprocess_env):
         env=subprocess_env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert 'switched 6 deformable attention modules' in out
+    assert 'mmcv kernel: 6 deformable attention modules, 0 switched' in out
+    assert 'fast kernel: 6 deformable attention modules, 6 switched' in out
     diff = float(re.search(r'abs diff ([0-9.e+-]+)', out).group(1))
     assert diff < 1e-3
     for kernel in ('mmcv', 'fast'):

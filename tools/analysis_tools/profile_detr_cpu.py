@@ -2,8 +2,8 @@
 
 Builds a detector (mmdet's DINO at demo scale by default: ResNet-18,
 ChannelMapper to 4 levels, 3 encoder + 3 decoder layers, 100 queries; or the
-``model`` of ``--config``), feeds it random images with random ground-truth
-boxes and profiles whole training steps (forward, loss, backward, AdamW step)
+``model`` of ``--config``, random weights), feeds it random images with
+random ground-truth boxes and profiles whole training steps (forward, loss, backward, AdamW step)
 with ``torch.profiler``. Every forward stage is a ``record_function`` range
 (backbone + neck, encoder, decoder, the multi-scale deformable attention
 kernel inside them, two-stage/denoising query preparation, head + losses,
@@ -18,7 +18,9 @@ models (same weights) are profiled, their first-step losses compared, and
 ``--timing-iters`` un-profiled steps timed in alternation (median s/iter and
 the ratio). Shares are of the step's wall time under the profiler, which
 adds a little per op. Time on an otherwise idle machine: with fewer free
-cores than ``--threads``, OpenMP waits distort every stage. Example::
+cores than ``--threads``, OpenMP waits distort every stage. The stage
+ranges, per-stage times, kernel switching and timing are shared with
+``profile_glee_cpu.py`` and ``benchmark_glee.py``. Example::
 
     OMP_NUM_THREADS=2 python tools/analysis_tools/profile_detr_cpu.py \\
         --kernel both --batch-size 8 --threads 2 --timing-iters 10
@@ -30,10 +32,12 @@ import logging
 import statistics
 import time
 from collections import defaultdict
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import (Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple, Union)
 
 import mmcv.ops.multi_scale_deform_attn as mmcv_msda
 import torch
+from mmcv.ops import MultiScaleDeformableAttention
 from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.logging import MMLogger
@@ -43,11 +47,14 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile, record_function
 
 import mmvision_plus.models.layers.ms_deform_attn as fast_msda
-from mmvision_plus.models.layers import use_fast_cpu_deform_attn
+from mmvision_plus.models.layers import (use_fast_cpu_deform_attn,
+                                         use_mmcv_deform_attn)
 from mmvision_plus.registry import MODELS
 
 KERNEL_LABEL = 'ms_deform_attn kernel'
 BACKWARD_PREFIX = 'autograd::engine::evaluate_function: '
+# stage_times' name of the backward part of a stage: BACKWARD_STAGE + stage
+BACKWARD_STAGE = 'backward: '
 
 
 def demo_dino_cfg(num_classes: int = 8) -> dict:
@@ -126,14 +133,21 @@ def demo_dino_cfg(num_classes: int = 8) -> dict:
         test_cfg=dict(max_per_img=100))
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', help='profile this config\'s model '
-                        '(default: the built-in demo DINO-R18)')
+def set_deform_attn_kernel(model: nn.Module, kernel: str) -> int:
+    """Make every multi-scale deformable attention of ``model`` run mmcv's
+    pure-PyTorch CPU path (``'mmcv'``) or ours (``'fast'``), in place (same
+    parameters); returns how many modules changed class."""
+    switch = {'mmcv': use_mmcv_deform_attn, 'fast': use_fast_cpu_deform_attn}
+    if kernel not in switch:
+        raise ValueError(f"kernel must be 'mmcv' or 'fast', got {kernel!r}")
+    return switch[kernel](model)
+
+
+def add_profile_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments of a kernel-comparing profile (this tool's and
+    ``profile_glee_cpu.py``'s) besides the model and batch shape."""
     parser.add_argument('--kernel', choices=['mmcv', 'fast', 'both'],
                         default='both')
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--img-size', type=int, default=160)
     parser.add_argument('--max-boxes', type=int, default=6,
                         help='1..max random gt boxes per image')
     parser.add_argument('--profile-iters', type=int, default=1,
@@ -144,7 +158,46 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=None,
                         help='torch.set_num_threads (default: unchanged)')
     parser.add_argument('--seed', type=int, default=0)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', help='profile this config\'s model '
+                        '(default: the built-in demo DINO-R18)')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--img-size', type=int, default=160)
+    add_profile_args(parser)
     return parser.parse_args(argv)
+
+
+def without_pretrained(cfg):
+    """``cfg`` with every ``init_cfg`` of type ``Pretrained`` set to None, in
+    place (random weights: no checkpoint download)."""
+    if isinstance(cfg, dict):
+        for key, value in cfg.items():
+            if (key == 'init_cfg' and isinstance(value, dict)
+                    and value.get('type') == 'Pretrained'):
+                cfg[key] = None
+            else:
+                without_pretrained(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            without_pretrained(value)
+    return cfg
+
+
+def build_quietly(model_cfg: dict) -> nn.Module:
+    """Build a model with random weights and run its ``init_weights`` without
+    mmengine's per-parameter log."""
+    model = MODELS.build(without_pretrained(copy.deepcopy(model_cfg)))
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    return model
 
 
 def build_detector(config: Optional[str]) -> Tuple[nn.Module, int]:
@@ -160,15 +213,7 @@ def build_detector(config: Optional[str]) -> Tuple[nn.Module, int]:
     if 'num_classes' not in head:
         raise KeyError(f'{config or "demo config"}: model.bbox_head has no '
                        'num_classes (needed to draw random labels)')
-    model = MODELS.build(model_cfg)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
-    return model.train(), head['num_classes']
+    return build_quietly(model_cfg).train(), head['num_classes']
 
 
 def random_batch(batch_size: int, img_size: int, num_classes: int,
@@ -209,32 +254,27 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer,
     return {k: float(torch.as_tensor(v).detach()) for k, v in log_vars.items()}
 
 
-def _labelled(label: str, fn: Callable) -> Callable:
+# (owner, attribute, label): calls of ``owner.attribute`` run inside a
+# ``record_function(label)`` range; a callable label is called with the
+# call's arguments and returns the label of that call.
+Target = Tuple[object, str, Union[str, Callable[..., str]]]
+
+
+def _labelled(label: Union[str, Callable[..., str]],
+              fn: Callable) -> Callable:
 
     def wrapper(*args, **kwargs):
-        with record_function(label):
+        name = label(*args, **kwargs) if callable(label) else label
+        with record_function(name):
             return fn(*args, **kwargs)
 
     return wrapper
 
 
 @contextlib.contextmanager
-def stage_ranges(model: nn.Module) -> Iterator[None]:
-    """Wrap the detector's stages (and both deformable attention kernels)
-    in ``record_function`` ranges; undone on exit. Stages a model does not
-    have are skipped."""
-    head = getattr(model, 'bbox_head', None)
-    targets = [(model, 'extract_feat', 'backbone + neck'),
-               (model, 'pre_transformer', 'pre_transformer'),
-               (model, 'forward_encoder', 'encoder'),
-               (model, 'pre_decoder', 'pre_decoder (two-stage, denoising)'),
-               (model, 'forward_decoder', 'decoder'),
-               (head, 'loss', 'head + losses'),
-               (getattr(head, 'assigner', None), 'assign',
-                'Hungarian matching (costs + scipy)'),
-               (mmcv_msda, 'multi_scale_deformable_attn_pytorch',
-                KERNEL_LABEL),
-               (fast_msda, 'multi_scale_deformable_attn_cpu', KERNEL_LABEL)]
+def labelled_ranges(targets: Sequence[Target]) -> Iterator[None]:
+    """Wrap every target's calls in ``record_function`` ranges; undone on
+    exit. Targets whose owner is None or lacks the attribute are skipped."""
     patched = []
     for owner, name, label in targets:
         if owner is None or not hasattr(owner, name):
@@ -249,6 +289,26 @@ def stage_ranges(model: nn.Module) -> Iterator[None]:
                 delattr(owner, name)  # an instance attribute we added
             else:
                 setattr(owner, name, original)
+
+
+def kernel_targets() -> List[Target]:
+    """Both deformable attention kernels (mmcv's and ours)."""
+    return [(mmcv_msda, 'multi_scale_deformable_attn_pytorch', KERNEL_LABEL),
+            (fast_msda, 'multi_scale_deformable_attn_cpu', KERNEL_LABEL)]
+
+
+def detr_stage_targets(model: nn.Module) -> List[Target]:
+    """The stages of an mmdet DETR (and both deformable attention
+    kernels); stages a model does not have are skipped."""
+    head = getattr(model, 'bbox_head', None)
+    return [(model, 'extract_feat', 'backbone + neck'),
+            (model, 'pre_transformer', 'pre_transformer'),
+            (model, 'forward_encoder', 'encoder'),
+            (model, 'pre_decoder', 'pre_decoder (two-stage, denoising)'),
+            (model, 'forward_decoder', 'decoder'),
+            (head, 'loss', 'head + losses'),
+            (getattr(head, 'assigner', None), 'assign',
+             'Hungarian matching (costs + scipy)')] + kernel_targets()
 
 
 def stage_times(events, labels: set) -> Dict[str, float]:
@@ -269,16 +329,25 @@ def stage_times(events, labels: set) -> Dict[str, float]:
             event = event.cpu_parent
         return tuple(reversed(path))
 
+    def in_backward(event) -> bool:
+        while event is not None:
+            if event.name.startswith(BACKWARD_PREFIX):
+                return True
+            event = event.cpu_parent
+        return False
+
+    # ops run by the backward pass (a CopySlices node's ops) carry the
+    # sequence number of their node too: only forward ops name the stage
     forward_stage = {}
     for event in events:
-        if (event.sequence_nr >= 0 and not event.name.startswith(
-                BACKWARD_PREFIX) and event.sequence_nr not in forward_stage):
+        if (event.sequence_nr >= 0 and event.sequence_nr not in forward_stage
+                and not in_backward(event)):
             forward_stage[event.sequence_nr] = ' / '.join(
                 label_path(event)) or 'unlabelled'
 
     def bucket(event) -> Optional[str]:
         if event.name.startswith(BACKWARD_PREFIX):
-            return 'backward: ' + forward_stage.get(
+            return BACKWARD_STAGE + forward_stage.get(
                 event.sequence_nr, 'unmatched (AccumulateGrad, ...)')
         if event.name in labels:
             return ' / '.join(label_path(event))
@@ -300,15 +369,20 @@ def stage_times(events, labels: set) -> Dict[str, float]:
 
 
 def profile_steps(model: nn.Module, optimizer: torch.optim.Optimizer,
-                  batch: dict, iters: int) -> Tuple[Dict[str, float], float]:
-    """Per-stage exclusive seconds per step, and profiled wall s/step."""
-    labels = {
-        'data_preprocessor', 'optimizer step', 'backbone + neck',
-        'pre_transformer', 'encoder', 'pre_decoder (two-stage, denoising)',
-        'decoder', 'head + losses', 'Hungarian matching (costs + scipy)',
-        KERNEL_LABEL
-    }
-    with stage_ranges(model):
+                  batch: dict, iters: int,
+                  targets: Sequence[Target],
+                  labels: Iterable[str] = ()) -> Tuple[Dict[str, float],
+                                                       float]:
+    """Per-stage exclusive seconds per step, and profiled wall s/step.
+
+    Args:
+        targets: the stages (:func:`labelled_ranges`).
+        labels: the labels of the targets whose label is a callable (the
+            string labels are collected from ``targets``).
+    """
+    labels = {'data_preprocessor', 'optimizer step', *labels}
+    labels.update(label for _, _, label in targets if isinstance(label, str))
+    with labelled_ranges(targets):
         train_step(model, optimizer, batch)  # warm-up
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             start = time.perf_counter()
@@ -333,41 +407,57 @@ def print_profile(name: str, times: Dict[str, float], wall: float) -> None:
 
 
 def time_steps(runs: Dict[str, Tuple[nn.Module, torch.optim.Optimizer]],
-               batch: dict, iters: int) -> Dict[str, float]:
-    """Median s/step of un-profiled steps, the models taking turns."""
+               batch: dict, iters: int) -> Dict[str, List[float]]:
+    """Seconds of ``iters`` un-profiled steps per model, the models taking
+    turns (so a change of machine load hits all alike)."""
     times: Dict[str, List[float]] = {name: [] for name in runs}
     for _ in range(iters):
         for name, (model, optimizer) in runs.items():
             start = time.perf_counter()
             train_step(model, optimizer, batch)
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    base, num_classes = build_detector(args.config)
-    batch = random_batch(args.batch_size, args.img_size, num_classes,
-                         args.max_boxes,
-                         torch.Generator().manual_seed(args.seed))
-    kernels = ['mmcv', 'fast'] if args.kernel == 'both' else [args.kernel]
+def kernel_runs(
+    base: nn.Module, kernels: Sequence[str]
+) -> Dict[str, Tuple[nn.Module, torch.optim.Optimizer]]:
+    """A copy of ``base`` (same weights) per deformable attention kernel,
+    each with its AdamW."""
     runs = {}
     for kernel in kernels:
         model = copy.deepcopy(base)
-        if kernel == 'fast':
-            switched = use_fast_cpu_deform_attn(model)
-            print(f'fast kernel: switched {switched} deformable attention '
-                  'modules')
+        switched = set_deform_attn_kernel(model, kernel)
+        total = sum(
+            isinstance(m, MultiScaleDeformableAttention)
+            for m in model.modules())
+        print(f'{kernel} kernel: {total} deformable attention modules, '
+              f'{switched} switched')
         runs[kernel] = (model,
                         torch.optim.AdamW(
                             model.parameters(), lr=1e-4, weight_decay=1e-4))
+    return runs
 
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
-          f'batch {args.batch_size} x {args.img_size} px, '
-          f'{args.config or "demo DINO-R18 (3+3 layers, 100 queries)"}')
+
+def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
+                    stage_targets: Callable[[nn.Module], Sequence[Target]],
+                    labels: Iterable[str] = (),
+                    report: Callable[[str, Dict[str, float], float],
+                                     None] = print_profile) -> None:
+    """Profile (and with ``args.timing_iters`` time) training steps of
+    ``base`` with each kernel of ``args.kernel``; with both, compare their
+    first-step losses.
+
+    Args:
+        base (nn.Module): the model in train mode.
+        batch (dict): a dataloader batch for ``train_step``.
+        args: ``kernel``, ``seed``, ``profile_iters``, ``timing_iters``.
+        stage_targets: a model's stages (see :func:`labelled_ranges`).
+        labels: the labels of stages whose label is a callable.
+        report: prints one kernel's profile (name, stage times, wall).
+    """
+    kernels = ['mmcv', 'fast'] if args.kernel == 'both' else [args.kernel]
+    runs = kernel_runs(base, kernels)
     first_losses = {}
     for kernel, (model, optimizer) in runs.items():
         torch.manual_seed(args.seed)  # same denoising noise for every kernel
@@ -380,17 +470,36 @@ def main(argv=None) -> int:
 
     for kernel, (model, optimizer) in runs.items():
         times, wall = profile_steps(model, optimizer, batch,
-                                    args.profile_iters)
-        print_profile(f'{kernel} kernel', times, wall)
+                                    args.profile_iters, stage_targets(model),
+                                    labels)
+        report(f'{kernel} kernel', times, wall)
 
     if args.timing_iters:
-        medians = time_steps(runs, batch, args.timing_iters)
+        medians = {
+            kernel: statistics.median(times) for kernel, times in
+            time_steps(runs, batch, args.timing_iters).items()
+        }
         print(f'\nun-profiled training step, median of {args.timing_iters} '
               '(kernels alternating):')
         for kernel, sec in medians.items():
             print(f'  {kernel}: {sec:.3f} s/iter')
         if len(medians) == 2:
             print(f'  mmcv / fast: {medians["mmcv"] / medians["fast"]:.2f}x')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    base, num_classes = build_detector(args.config)
+    batch = random_batch(args.batch_size, args.img_size, num_classes,
+                         args.max_boxes,
+                         torch.Generator().manual_seed(args.seed))
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
+          f'batch {args.batch_size} x {args.img_size} px, '
+          f'{args.config or "demo DINO-R18 (3+3 layers, 100 queries)"}')
+    profile_kernels(base, batch, args, detr_stage_targets)
     return 0
 
 

@@ -61,8 +61,11 @@ model = dict(
     encoder=dict(
         num_layers=6,
         layer_cfg=dict(
+            # mmcv's MultiScaleDeformableAttention (same parameters and
+            # checkpoint keys) with our fast kernel on CPU; on CUDA it runs
+            # mmcv's compiled op (mmvision_plus.models.layers.ms_deform_attn)
             self_attn_cfg=dict(
-                type='MultiScaleDeformableAttention',
+                type='FastCPUMultiScaleDeformableAttention',
                 embed_dims=embed_dims,
                 num_levels=4,
                 num_heads=8,

@@ -18,7 +18,7 @@ from .layer_scale import LayerScale
 from .mlp import Mlp
 from .ms_deform_attn import (FastCPUMultiScaleDeformableAttention,
                              multi_scale_deformable_attn_cpu,
-                             use_fast_cpu_deform_attn)
+                             use_fast_cpu_deform_attn, use_mmcv_deform_attn)
 from .patch_embed import PatchEmbed
 from .pos_embed import resize_pos_embed
 from .swiglu_ffn import SwiGLUFFN, swiglu_hidden_dims
@@ -31,7 +31,7 @@ __all__ = [
     'init_encoder_layer_weights', 'merge_attention_masks',
     'swiglu_hidden_dims', 'FastCPUMultiScaleDeformableAttention',
     'multi_scale_deformable_attn_cpu', 'use_fast_cpu_deform_attn',
-    'resize_pos_embed'
+    'use_mmcv_deform_attn', 'resize_pos_embed'
 ]
 __all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
             'GLEEDenoisingQueryGenerator', 'GLEEEncoder', 'GLEEEncoderLayer',

@@ -439,6 +439,18 @@ class FastCPUMultiScaleDeformableAttention(MultiScaleDeformableAttention):
         return self.dropout(output) + identity
 
 
+def _switch_class(model: nn.Module, old: type, new: type) -> int:
+    """Change the class of every module of exactly class ``old`` to ``new``
+    (classes with the same parameters, buffers and attributes), in place;
+    returns how many changed."""
+    switched = 0
+    for module in model.modules():
+        if type(module) is old:
+            module.__class__ = new
+            switched += 1
+    return switched
+
+
 def use_fast_cpu_deform_attn(model: nn.Module) -> int:
     """Switch every mmcv ``MultiScaleDeformableAttention`` in ``model`` to
     :class:`FastCPUMultiScaleDeformableAttention`, in place.
@@ -457,9 +469,22 @@ def use_fast_cpu_deform_attn(model: nn.Module) -> int:
     Returns:
         int: how many modules were switched.
     """
-    switched = 0
-    for module in model.modules():
-        if type(module) is MultiScaleDeformableAttention:
-            module.__class__ = FastCPUMultiScaleDeformableAttention
-            switched += 1
-    return switched
+    return _switch_class(model, MultiScaleDeformableAttention,
+                         FastCPUMultiScaleDeformableAttention)
+
+
+def use_mmcv_deform_attn(model: nn.Module) -> int:
+    """Switch every :class:`FastCPUMultiScaleDeformableAttention` in
+    ``model`` back to mmcv's ``MultiScaleDeformableAttention`` (its
+    pure-PyTorch path on CPU), in place: the inverse of
+    :func:`use_fast_cpu_deform_attn`, e.g. to compare or time a model whose
+    config builds our class (GLEE's) with mmcv's kernel.
+
+    Args:
+        model (nn.Module): any module.
+
+    Returns:
+        int: how many modules were switched.
+    """
+    return _switch_class(model, FastCPUMultiScaleDeformableAttention,
+                         MultiScaleDeformableAttention)
