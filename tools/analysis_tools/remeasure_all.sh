@@ -181,6 +181,21 @@ test_only() {
 # when their records are complete), the video and interactive fine-tuning,
 # then test-only evaluations with the same checkpoints: the association
 # baselines, VOS (interactive model) and R-VOS (grounding model).
+# GLEE image tasks on the demo world (one demo model, each task a config).
+step_glee() {
+    local glee=configs/glee
+    run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-instance.py" \
+        --metrics coco/bbox_mAP coco/segm_mAP time:train
+    run_table "$glee/glee_r18_demo_1xb4-4e_demo-world-refcoco.py" \
+        --metrics refexp/rec_accuracy refexp/res_miou
+    run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-openworld.py" \
+        --metrics coco/AR@@100
+    run_table "$glee/glee_r18_demo-ov-diamond_1xb4-12e_demo-world.py" \
+        --metrics coco/bbox_mAP
+    run_table "$glee/glee_r18_demo-joint_1xb4-12e_demo-world-instance-refcoco.py" \
+        --metrics coco/bbox_mAP coco/segm_mAP
+}
+
 step_glee_video() {
     local glee=configs/glee
     run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-instance.py" \
