@@ -15,7 +15,7 @@
 # Environment: PYTHON (default .venv/bin/python), THREADS (default 2),
 # SEEDS (default "0 1 2"), WORK (work dirs, default work_dirs/table),
 # STEPS (default: all, in this order: demo_world siou focal demo dinov2 dinov2_ssl
-# mdrl vl glee_video tables), and, for a quick check of the script itself (not for
+# mdrl vl glee glee_video tables), and, for a quick check of the script itself (not for
 # README numbers), RESULTS_DIR (one folder for all records instead of
 # configs/<algo>/results/) and OPTIONS (--cfg-options for every run, e.g.
 # "train_cfg.max_epochs=1"). A killed run can be started again: --skip-existing skips every
@@ -27,7 +27,7 @@ PYTHON=${PYTHON:-.venv/bin/python}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-0 1 2}
 WORK=${WORK:-work_dirs/table}
-STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl glee_video tables}
+STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl glee glee_video tables}
 RESULTS_DIR=${RESULTS_DIR:-}
 OPTIONS=${OPTIONS:-}
 
