@@ -34,3 +34,5 @@ __all__ = [
 __all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
             'GLEEDenoisingQueryGenerator', 'GLEEEncoder', 'GLEEEncoderLayer',
             'GLEEPixelEmbedding']
+from .multiway_block import MultiwayBlock
+__all__ += ['MultiwayBlock']

@@ -43,3 +43,16 @@ __all__ = [
     'momentum_copy', 'rerank_topk', 'rerank_topk_per_query',
     'retrieval_predictions'
 ]
+# part 2: single-stream / Multiway models and CoCa
+from .captioning import attach_captions  # noqa: E402
+from .itm_pairs import itm_pairs  # noqa: E402
+from .masked_modeling import masked_token_labels, patch_masks_of  # noqa
+from .single_stream import SingleStreamModel  # noqa: E402
+from .visual_tokenizer import KMeansVisualTokenizer  # noqa: E402
+from .beit3 import *  # noqa: F401,F403,E402
+from .coca import *  # noqa: F401,F403,E402
+from .vilt import *  # noqa: F401,F403,E402
+from .vlmo import *  # noqa: F401,F403,E402
+__all__ += ['BEiT3', 'CoCa', 'KMeansVisualTokenizer', 'SingleStreamModel',
+            'ViLT', 'VLMo', 'VLMoTransformer', 'attach_captions', 'itm_pairs',
+            'masked_token_labels', 'patch_masks_of']
