@@ -35,7 +35,11 @@ class SingleStreamModel(BaseImageTextModel):
             position embedding. Defaults to False.
         with_itm (bool): Build ``pooler`` + ``itm_score``.
         with_mlm (bool): Build ``mlm_score`` (needs ``[MASK]``).
-        mlm_prob (float): MLM masking probability. Defaults to 0.15.
+        mlm_prob (float): MLM masking probability (of words with
+            ``whole_word_masking``). Defaults to 0.15.
+        whole_word_masking (bool): Mask whole words (ViLT, VLMo): a
+            WordPiece ``##`` token belongs to the word before it; other
+            tokenizers' tokens are words. Defaults to True.
         **kwargs: :class:`~.base.BaseImageTextModel` arguments.
     """
 
@@ -45,6 +49,7 @@ class SingleStreamModel(BaseImageTextModel):
                  with_mlm: bool,
                  relative_position: bool = False,
                  mlm_prob: float = 0.15,
+                 whole_word_masking: bool = True,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.text_embeddings = BertEmbeddings(BertConfig(
@@ -55,6 +60,9 @@ class SingleStreamModel(BaseImageTextModel):
             'absolute'))
         self.token_type_embeddings = nn.Embedding(2, width)
         self.mlm_prob = mlm_prob
+        self.whole_word_masking = whole_word_masking
+        self.register_buffer('continuation', self._continuation_table(),
+                             persistent=False)
         if with_itm:
             self.pooler = MODELS.build(dict(type='ClsPooler',
                                             in_channels=width))
@@ -68,7 +76,7 @@ class SingleStreamModel(BaseImageTextModel):
                 type='TokenPredictionHead', in_channels=width,
                 vocab_size=self.tokenizer.vocab_size))
 
-    # -- inputs ----------------------------------------------------------------
+    # -- inputs ---------------------------------------------------------------
     def embed_texts(self, input_ids: Tensor) -> Tensor:
         """Text tokens with their type embedding (B, L, C)."""
         return self.text_embeddings(input_ids) + \
@@ -89,16 +97,26 @@ class SingleStreamModel(BaseImageTextModel):
         ], dim=1)
         return torch.cat([text_tokens, image_tokens], dim=1), padding
 
-    def mask_texts(self, input_ids: Tensor,
-                   word_starts: Optional[Tensor] = None
-                   ) -> Tuple[Tensor, Tensor]:
-        """MLM corruption (80/10/10) and labels, see :func:`mask_tokens`."""
+    def _continuation_table(self) -> Tensor:
+        """Bool (V,): the token continues a word (WordPiece ``##``)."""
+        hf = getattr(self.tokenizer, 'hf', None)
+        if hf is None:
+            return torch.zeros(self.tokenizer.vocab_size, dtype=torch.bool)
+        tokens = hf.convert_ids_to_tokens(
+            list(range(self.tokenizer.vocab_size)))
+        return torch.tensor([str(t).startswith('##') for t in tokens])
+
+    def mask_texts(self, input_ids: Tensor) -> Tuple[Tensor, Tensor]:
+        """MLM corruption (80/10/10) and labels, see :func:`mask_tokens`;
+        whole words with ``whole_word_masking``."""
         tokenizer = self.tokenizer
+        starts = ~self.continuation[input_ids] \
+            if self.whole_word_masking else None
         return mask_tokens(input_ids, tokenizer.mask_token_id,
                            tokenizer.vocab_size, tokenizer.special_token_ids,
-                           self.mlm_prob, word_starts=word_starts)
+                           self.mlm_prob, word_starts=starts)
 
-    # -- what a subclass defines -----------------------------------------------
+    # -- what a subclass defines ----------------------------------------------
     def fuse_tokens(self, image_tokens: Tensor, input_ids: Tensor,
                     attention_mask: Tensor,
                     text_tokens: Optional[Tensor] = None) -> Tensor:
@@ -106,7 +124,7 @@ class SingleStreamModel(BaseImageTextModel):
         tokens (B, M, C) and texts (``text_tokens``: embedded masked ids)."""
         raise NotImplementedError
 
-    # -- shared heads ----------------------------------------------------------
+    # -- shared heads ---------------------------------------------------------
     def match_logits(self,
                      image_embeds: Tensor,
                      input_ids: Tensor,
@@ -120,11 +138,10 @@ class SingleStreamModel(BaseImageTextModel):
             self.fuse_tokens(image_embeds, input_ids, attention_mask)))
 
     def fused_mlm_loss(self, image_tokens: Tensor, input_ids: Tensor,
-                       attention_mask: Tensor, loss: nn.Module,
-                       word_starts: Optional[Tensor] = None) -> Tensor:
+                       attention_mask: Tensor, loss: nn.Module) -> Tensor:
         """MLM of the fused pass: a masked caption with its image, the
         vocabulary scored at the masked text positions only."""
-        masked_ids, labels = self.mask_texts(input_ids, word_starts)
+        masked_ids, labels = self.mask_texts(input_ids)
         fused = self.fuse_tokens(image_tokens, masked_ids, attention_mask,
                                  self.embed_texts(masked_ids))
         return self.token_loss(fused[:, :input_ids.size(1)], labels, loss)

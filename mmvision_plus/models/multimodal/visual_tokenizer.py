@@ -129,7 +129,8 @@ class KMeansVisualTokenizer(BaseModule):
         except FileNotFoundError:
             raise FileNotFoundError(
                 f'visual tokenizer codebook {codebook} not found: build it '
-                'with tools/analysis_tools/build_visual_tokenizer.py') from None
+                'with tools/analysis_tools/build_visual_tokenizer.py'
+            ) from None
         for key in ('centroids', 'source', 'patch_size'):
             if key not in data:
                 raise KeyError(f'{codebook}: no {key!r} entry (not a codebook '

@@ -153,7 +153,26 @@ class BEiT3(BaseImageTextModel):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
 
-    # -- passes ----------------------------------------------------------------
+    def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
+        """Layer depth of a parameter for layer-wise lr decay (mmpretrain's
+        ``LearningRateDecayOptimWrapperConstructor``), as the official
+        fine-tuning assigns it: embeddings 0, ``beit3.encoder.layers.i``
+        i + 1, everything else (final norm, heads) ``num_layers + 1``.
+
+        Returns:
+            tuple[int, int]: (depth, num_layers + 2).
+        """
+        num_layers = self.beit3.args.encoder_layers
+        if param_name.startswith(('beit3.text_embed', 'beit3.vision_embed',
+                                  'beit3.encoder.embed_positions')):
+            return 0, num_layers + 2
+        prefix = 'beit3.encoder.layers.'
+        if param_name.startswith(prefix):
+            return int(param_name[len(prefix):].split('.')[0]) + 1, \
+                num_layers + 2
+        return num_layers + 1, num_layers + 2
+
+    # -- passes ---------------------------------------------------------------
     def run(self,
             images: Optional[Tensor] = None,
             input_ids: Optional[Tensor] = None,
@@ -211,7 +230,7 @@ class BEiT3(BaseImageTextModel):
         fused = self.run(image_embeds, input_ids, attention_mask)
         return self.head(self.pooler(fused))
 
-    # -- training --------------------------------------------------------------
+    # -- training -------------------------------------------------------------
     def loss(self, images: Tensor,
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
         input_ids, attention_mask = self.tokenize(

@@ -77,7 +77,9 @@ class ViLT(SingleStreamModel):
         transformer = MODELS.build(dict(transformer, type='ViTImageEncoder'))
         super().__init__(width=transformer.embed_dims,
                          with_itm='itm' in tasks, with_mlm='mlm' in tasks,
-                         mlm_prob=mlm_prob, tokenizer=tokenizer,
+                         mlm_prob=mlm_prob,
+                         whole_word_masking=whole_word_masking,
+                         tokenizer=tokenizer,
                          max_text_length=max_text_length,
                          rerank_batch_size=rerank_batch_size, **kwargs)
         if not 0 < itm_negative_ratio < 1:
@@ -86,22 +88,9 @@ class ViLT(SingleStreamModel):
         self.tasks = tasks
         self.transformer = transformer
         self.itm_negative_ratio = itm_negative_ratio
-        self.whole_word_masking = whole_word_masking
         if 'mlm' in tasks:
             self.loss_mlm = MODELS.build(loss_mlm or dict(type='MLMLoss'))
-        self.register_buffer('continuation', self._continuation_table(),
-                             persistent=False)
         self._init_parameters()
-
-    def _continuation_table(self) -> torch.Tensor:
-        """Bool (V,): the token continues a word (WordPiece ``##``)."""
-        hf = getattr(self.tokenizer, 'hf', None)
-        table = torch.zeros(self.tokenizer.vocab_size, dtype=torch.bool)
-        if hf is not None:
-            tokens = hf.convert_ids_to_tokens(
-                list(range(self.tokenizer.vocab_size)))
-            table = torch.tensor([str(t).startswith('##') for t in tokens])
-        return table
 
     def _init_parameters(self) -> None:
         """ViLT's ``init_weights`` on its own layers (normal 0.02 linears
@@ -114,7 +103,7 @@ class ViLT(SingleStreamModel):
             if isinstance(m, torch.nn.Linear) and m.bias is not None:
                 torch.nn.init.zeros_(m.bias)
 
-    # -- passes ----------------------------------------------------------------
+    # -- passes ---------------------------------------------------------------
     def embed_images(self, images: Tensor) -> Tensor:
         """Patch tokens with [CLS], positions and type (B, 1 + N, C)."""
         return self.type_image_tokens(self.transformer.embed(images))
@@ -130,11 +119,7 @@ class ViLT(SingleStreamModel):
             x = block(x, key_padding_mask=padding)
         return self.transformer.norm(x)
 
-    def word_starts(self, input_ids: Tensor) -> Tensor:
-        """Bool (B, L): the token starts a word."""
-        return ~self.continuation[input_ids]
-
-    # -- BaseImageTextModel ------------------------------------------------------
+    # -- BaseImageTextModel ---------------------------------------------------
     def encode_images(self, images: Tensor) -> Dict[str, Tensor]:
         """``image_embeds``: the embedded patches every fused pass starts
         from (ViLT has no image feature of its own)."""
@@ -208,7 +193,7 @@ class ViLT(SingleStreamModel):
                 text_mask).t()
         return retrieval_predictions(i2t, t2i, data_samples)
 
-    # -- training --------------------------------------------------------------
+    # -- training -------------------------------------------------------------
     def random_negative_images(self, image_ids: Tensor) -> Tensor:
         """Per pair the index of a uniformly drawn pair of another image
         (itself where the batch has no other image)."""
@@ -238,9 +223,6 @@ class ViLT(SingleStreamModel):
                 torch.arange(batch, device=images.device),
                 (~negative).long())
         if 'mlm' in self.tasks:
-            starts = self.word_starts(input_ids) \
-                if self.whole_word_masking else None
             losses['loss_mlm'] = self.fused_mlm_loss(
-                image_tokens, input_ids, attention_mask, self.loss_mlm,
-                starts)
+                image_tokens, input_ids, attention_mask, self.loss_mlm)
         return losses

@@ -88,6 +88,8 @@ class VLMo(SingleStreamModel):
         visual_tokenizer (dict, optional): :class:`KMeansVisualTokenizer`
             config, needed by ``'mim'``.
         mlm_prob (float): Masking probability of MLM. Defaults to 0.15.
+        whole_word_masking (bool): Mask whole words (VLMo's text and
+            image-text stages). Defaults to True.
         loss_itc (dict): ITC loss config. Defaults to ``ITCLoss``.
         loss_mlm (dict): MLM loss of image-text pairs (official weight
             0.25). Defaults to ``dict(type='MLMLoss', loss_weight=0.25)``.
@@ -117,6 +119,7 @@ class VLMo(SingleStreamModel):
                  vl_itc: bool = True,
                  visual_tokenizer: Optional[dict] = None,
                  mlm_prob: float = 0.15,
+                 whole_word_masking: bool = True,
                  loss_itc: Optional[dict] = None,
                  loss_mlm: Optional[dict] = None,
                  loss_textmlm: Optional[dict] = None,
@@ -138,7 +141,9 @@ class VLMo(SingleStreamModel):
         super().__init__(width=width, with_itm='itm' in tasks,
                          with_mlm=bool({'mlm', 'textmlm'} & set(tasks)),
                          relative_position=relative_position,
-                         mlm_prob=mlm_prob, tokenizer=tokenizer,
+                         mlm_prob=mlm_prob,
+                         whole_word_masking=whole_word_masking,
+                         tokenizer=tokenizer,
                          max_text_length=max_text_length,
                          rerank_topk=rerank_topk, **kwargs)
         self.tasks = tasks
@@ -185,7 +190,7 @@ class VLMo(SingleStreamModel):
         self.frozen = tuple(frozen)
         self.freeze(self.frozen)
 
-    # -- set-up ----------------------------------------------------------------
+    # -- set-up ---------------------------------------------------------------
     def _init_parameters(self) -> None:
         """The official initialisation: truncated normal 0.02 linears and
         tokens, normal 0.02 embeddings, unit LayerNorms."""
@@ -240,7 +245,7 @@ class VLMo(SingleStreamModel):
                     block.norm2_vl.load_state_dict(
                         block.norm2_text.state_dict())
 
-    # -- the three passes ------------------------------------------------------
+    # -- the three passes -----------------------------------------------------
     def _biases(self, modality: str,
                 text_length: int = 0) -> Optional[Tuple[Tensor, ...]]:
         if self.position is None:
@@ -308,7 +313,7 @@ class VLMo(SingleStreamModel):
                                         num_text=length)
         return self.transformer.norm(x)
 
-    # -- BaseImageTextModel ------------------------------------------------------
+    # -- BaseImageTextModel ---------------------------------------------------
     def _check_itc(self) -> None:
         if 'itc' not in self.tasks:
             raise RuntimeError(f'VLMo built for tasks {self.tasks} has no ITC '
@@ -332,7 +337,7 @@ class VLMo(SingleStreamModel):
         return dict(text_feat=F.normalize(self.itc_text_proj(states[:, 0]),
                                           dim=-1))
 
-    # -- training --------------------------------------------------------------
+    # -- training -------------------------------------------------------------
     def loss(self, images: Tensor,
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
         """The objectives of this stage's ``tasks``."""
