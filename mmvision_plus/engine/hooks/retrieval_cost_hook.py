@@ -31,13 +31,14 @@ class RetrievalCostHook(Hook):
     and counts ``cost/params_M``: the trainable parameters in millions
     (momentum copies and frozen parts not counted).
 
-    It runs before the record hook (priority ``HIGH``).
+    It runs first (priority ``HIGHEST``), so the logger and the record
+    hook see the costs.
 
     Args:
         num_queries (int): Captions used as queries. Defaults to 100.
     """
 
-    priority = 'HIGH'
+    priority = 'HIGHEST'
 
     def __init__(self, num_queries: int = 100) -> None:
         if num_queries < 1:

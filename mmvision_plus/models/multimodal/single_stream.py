@@ -130,12 +130,16 @@ class SingleStreamModel(BaseImageTextModel):
                      input_ids: Tensor,
                      attention_mask: Tensor,
                      text_embeds: Optional[Tensor] = None) -> Tensor:
-        """ITM logits (P, 2) of pairs of embedded images and texts."""
+        """ITM logits (P, 2) of pairs of embedded images and texts (the
+        texts cut to the longest of them: padding changes nothing but the
+        cost)."""
         if not hasattr(self, 'itm_score'):
             return super().match_logits(image_embeds, input_ids,
                                         attention_mask, text_embeds)
-        return self.itm_score(self.pooler(
-            self.fuse_tokens(image_embeds, input_ids, attention_mask)))
+        length = int(attention_mask.sum(dim=1).max())
+        return self.itm_score(self.pooler(self.fuse_tokens(
+            image_embeds, input_ids[:, :length],
+            attention_mask[:, :length])))
 
     def fused_mlm_loss(self, image_tokens: Tensor, input_ids: Tensor,
                        attention_mask: Tensor, loss: nn.Module) -> Tensor:

@@ -1,0 +1,38 @@
+# BEiT-3 downstream on the demo world, from the pretraining's last
+# checkpoint (run_table / vl_benchmark.py pass their run's:
+# model.init_cfg.checkpoint=...): the dual encoder (BEiT3ForRetrieval's
+# vision / language heads, ITC) and the fusion encoder as an image-text
+# classifier (BEiT3ForVQA's pooler + head, matched / not matched on the
+# positives and hard negatives); retrieval ranks by ITC and re-ranks the top
+# 16 with the fusion classifier; the test also records the cost per text
+# query (RetrievalCostHook). 10 epochs, AdamW lr 5e-4, batch 64: with the
+# pretraining the family's 15-epoch demo budget.
+_base_ = [
+    '../_base_/models/beit3_multiway-t16_demo.py',
+    '../_base_/datasets/demo_world_image_text.py',
+    '../_base_/schedules/image_text_demo_adamw_20e.py',
+    '../_base_/image_text_runtime.py',
+]
+model = dict(
+    tasks=('itc', 'itm'),
+    rerank_topk=16,
+    init_cfg=dict(
+        type='Pretrained',
+        checkpoint='work_dirs/'
+        'beit3_multiway-t16_1xb64-5e_demo-world-pretrain/epoch_5.pth'))
+
+max_epochs = 10
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min_ratio=0.01,
+         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True)
+]
+# no momentum distillation: no alpha ramp
+custom_hooks = [
+    dict(type='CheckFiniteLossHook', interval=1),
+    dict(type='RetrievalMeanHook'),
+    dict(type='RetrievalCostHook', num_queries=100),
+]
+default_hooks = dict(checkpoint=dict(interval=5))
