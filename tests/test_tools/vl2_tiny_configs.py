@@ -54,7 +54,7 @@ def tiny_config(name: str, world: str, out_dir: str,
                                          attn_pooler_heads=2)
         model.generation = dict(max_length=8, min_length=2, num_beams=2)
     if 'visual_tokenizer' in model and codebook is not None:
-        model.visual_tokenizer.codebook = codebook
+        model.visual_tokenizer.update(codebook=codebook, num_tokens=16)
     if 'init_cfg' in model and model.init_cfg is not None:
         model.init_cfg.checkpoint = init_checkpoint
     if 'rerank_topk' in model and model.rerank_topk:

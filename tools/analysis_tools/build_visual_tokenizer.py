@@ -44,8 +44,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='a config with model.visual_tokenizer')
     parser.add_argument('--out', help='codebook file (default: the config\'s '
                         'model.visual_tokenizer.codebook)')
-    parser.add_argument('--num-tokens', type=int, default=256,
-                        help='codebook size K (default: 256)')
+    parser.add_argument('--num-tokens', type=int,
+                        help='codebook size K (default: the config\'s '
+                        'model.visual_tokenizer.num_tokens)')
     parser.add_argument('--source', choices=('pixels', 'encoder'),
                         default='pixels')
     parser.add_argument('--pixel-grid', type=int, default=4,
@@ -165,16 +166,17 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
-    out = args.out or (cfg.model.get('visual_tokenizer') or {}).get(
-        'codebook')
-    if not out:
-        raise SystemExit(f'{args.config}: no model.visual_tokenizer.codebook;'
-                         ' give --out')
+    tokenizer = cfg.model.get('visual_tokenizer') or {}
+    out = args.out or tokenizer.get('codebook')
+    num_tokens = args.num_tokens or tokenizer.get('num_tokens')
+    if not out or not num_tokens:
+        raise SystemExit(f'{args.config}: no model.visual_tokenizer.codebook '
+                         '/ num_tokens; give --out / --num-tokens')
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         encoder, encoder_cfg = build_encoder(args) \
             if args.source == 'encoder' else (None, None)
         features, num_images = patch_features(args, cfg, encoder)
-    centroids = kmeans(features, args.num_tokens, args.niter, args.seed,
+    centroids = kmeans(features, num_tokens, args.niter, args.seed,
                        spherical=args.source == 'encoder')
     save_codebook(out, centroids, args.source, patch_size_of(cfg.model),
                   pixel_grid=args.pixel_grid
@@ -183,7 +185,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                   meta=dict(config=args.config, images=num_images,
                             patches=int(features.shape[0]),
                             niter=args.niter, seed=args.seed))
-    print(f'[build_visual_tokenizer] wrote {out}: {args.num_tokens} tokens '
+    print(f'[build_visual_tokenizer] wrote {out}: {num_tokens} tokens '
           f'of {centroids.size(1)}-d {args.source} features')
     return out
 

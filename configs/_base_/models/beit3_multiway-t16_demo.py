@@ -14,4 +14,5 @@ model = dict(
     max_text_length=48,
     visual_tokenizer=dict(
         type='KMeansVisualTokenizer',
-        codebook='data/demo_world/visual_tokenizer/kmeans256_pixels.pth'))
+        codebook='data/demo_world/visual_tokenizer/kmeans256_pixels.pth',
+        num_tokens=256))

@@ -16,7 +16,8 @@ model = dict(
     max_text_length=48,
     visual_tokenizer=dict(
         type='KMeansVisualTokenizer',
-        codebook='data/demo_world/visual_tokenizer/kmeans256_pixels.pth'))
+        codebook='data/demo_world/visual_tokenizer/kmeans256_pixels.pth',
+        num_tokens=256))
 # The stages' frozen parameters. The image path: everything an image-only
 # pass uses but the token-type and relative-position tables (rows shared
 # with the texts; in a text stage their image rows get exactly zero

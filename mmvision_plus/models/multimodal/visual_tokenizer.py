@@ -20,6 +20,8 @@ the training images and writes the codebook file (:func:`save_codebook`);
 :class:`KMeansVisualTokenizer` reads it and tokenises batches during
 pretraining.
 """
+import os
+import os.path as osp
 from typing import Optional
 
 import torch
@@ -102,6 +104,7 @@ def save_codebook(path: str,
     from mmvision_plus.utils.atomic_io import atomic_write
     if source not in SOURCES:
         raise ValueError(f'source must be one of {SOURCES}, got {source!r}')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with atomic_write(path) as f:
         torch.save(dict(centroids=centroids.float().contiguous(),
                         source=source, patch_size=int(patch_size),
@@ -114,16 +117,44 @@ class KMeansVisualTokenizer(BaseModule):
     """Frozen visual tokenizer from a codebook file (see the module
     docstring).
 
-    The centroids are a buffer (saved with the model), the encoder of an
-    ``'encoder'`` codebook a frozen sub-module kept in eval mode.
+    The file is read when the weights are initialised (or at the first
+    forward), not when the model is built, so a config builds before its
+    codebook exists; the centroids are not saved with the model (the file
+    is the tokenizer). The encoder of an ``'encoder'`` codebook is a frozen
+    sub-module kept in eval mode.
 
     Args:
         codebook (str): File written by :func:`save_codebook`.
+        num_tokens (int): Codebook size K (the prediction heads are built
+            for it; the file must have K centroids).
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self, codebook: str, init_cfg: Optional[dict] = None) -> None:
+    def __init__(self,
+                 codebook: str,
+                 num_tokens: int,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if num_tokens < 2:
+            raise ValueError(f'KMeansVisualTokenizer: num_tokens must be >= '
+                             f'2, got {num_tokens}')
+        self.codebook = codebook
+        self.num_tokens = num_tokens
+        self.source = self.patch_size = self.pixel_grid = None
+        self.encoder = None
+        self.register_buffer('centroids', None, persistent=False)
+
+    def load_codebook(self) -> None:
+        """Read the codebook file (once).
+
+        Raises:
+            FileNotFoundError: No such file.
+            KeyError / ValueError: Not a codebook, or not of ``num_tokens``
+                centroids.
+        """
+        if self.centroids is not None:
+            return
+        codebook = self.codebook
         try:
             data = torch.load(codebook, map_location='cpu', weights_only=True)
         except FileNotFoundError:
@@ -138,28 +169,25 @@ class KMeansVisualTokenizer(BaseModule):
         if data['source'] not in SOURCES:
             raise ValueError(f'{codebook}: source must be one of {SOURCES}, '
                              f'got {data["source"]!r}')
-        self.codebook = codebook
-        self.source = data['source']
-        self.patch_size = int(data['patch_size'])
-        self.pixel_grid = data.get('pixel_grid')
-        self.register_buffer('centroids', data['centroids'].float())
-        self.encoder = None
-        if self.source == 'encoder':
+        if data['centroids'].size(0) != self.num_tokens:
+            raise ValueError(f'{codebook}: {data["centroids"].size(0)} '
+                             f'centroids, the model predicts '
+                             f'{self.num_tokens} tokens')
+        if data['source'] == 'encoder':
             if not data.get('encoder'):
                 raise KeyError(f'{codebook}: an "encoder" codebook needs the '
                                'encoder config')
             self.encoder = MODELS.build(data['encoder'])
-            self.encoder.requires_grad_(False)
-
-    @property
-    def num_tokens(self) -> int:
-        """Codebook size K."""
-        return self.centroids.size(0)
+            self.encoder.init_weights()
+            self.encoder.requires_grad_(False).eval()
+        self.source = data['source']
+        self.patch_size = int(data['patch_size'])
+        self.pixel_grid = data.get('pixel_grid')
+        self.centroids = data['centroids'].float()
 
     def init_weights(self) -> None:
-        """Load the encoder's weights (its ``init_cfg``)."""
-        if self.encoder is not None:
-            self.encoder.init_weights()
+        """Read the codebook (and load the encoder's weights)."""
+        self.load_codebook()
 
     def train(self, mode: bool = True) -> 'KMeansVisualTokenizer':
         """The encoder stays in eval mode."""
@@ -171,6 +199,7 @@ class KMeansVisualTokenizer(BaseModule):
     @torch.no_grad()
     def forward(self, images: Tensor) -> Tensor:
         """Visual token ids (B, N) of preprocessed images (B, 3, H, W)."""
+        self.load_codebook()
         height, width = images.shape[-2:]
         if height % self.patch_size or width % self.patch_size:
             raise ValueError(f'visual tokenizer ({self.codebook}): image size '
@@ -180,12 +209,14 @@ class KMeansVisualTokenizer(BaseModule):
             feats = pixel_patch_features(images, self.patch_size,
                                          self.pixel_grid)
         else:
+            self.encoder.to(images.device)
             num_patches = (height // self.patch_size) * (width //
                                                          self.patch_size)
             feats = encoder_patch_features(self.encoder, images, num_patches)
-        if feats.size(-1) != self.centroids.size(1):
+        centroids = self.centroids.to(feats.device)
+        if feats.size(-1) != centroids.size(1):
             raise ValueError(f'visual tokenizer ({self.codebook}): features '
                              f'of width {feats.size(-1)}, centroids of width '
-                             f'{self.centroids.size(1)}')
-        return nearest_centroid(feats, self.centroids,
+                             f'{centroids.size(1)}')
+        return nearest_centroid(feats, centroids,
                                 cosine=self.source == 'encoder')
