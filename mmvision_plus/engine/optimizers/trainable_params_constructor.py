@@ -1,6 +1,8 @@
 """An optimizer that holds only the parameters that train."""
+import logging
 from typing import List, Optional
 
+from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
@@ -33,9 +35,21 @@ class TrainableParamsOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
     def add_params(self, params: List[dict], module: nn.Module,
                    prefix: str = '', is_dcn_module=None) -> None:
-        """mmengine's groups, those of frozen parameters dropped."""
-        super().add_params(params, module, prefix, is_dcn_module)
+        """mmengine's groups, those of frozen parameters dropped (and not
+        logged one by one, as mmengine does)."""
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel(max(level, logging.ERROR))
+        try:
+            super().add_params(params, module, prefix, is_dcn_module)
+        finally:
+            logger.setLevel(level)
         params[:] = [g for g in params if g['params'][0].requires_grad]
-        if not prefix and not params:
+        if prefix:
+            return
+        if not params:
             raise ValueError(f'{type(self).__name__}: the model has no '
                              'trainable parameter')
+        frozen = sum(not p.requires_grad for p in module.parameters())
+        logger.info(f'{type(self).__name__}: {len(params)} trainable '
+                    f'parameters in the optimizer, {frozen} frozen left out')
