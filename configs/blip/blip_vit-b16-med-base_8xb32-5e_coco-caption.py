@@ -6,25 +6,13 @@
 _base_ = [
     '../_base_/models/blip_vit-b16_bert-base.py',
     '../_base_/datasets/coco_karpathy_caption.py',
+    '../_base_/schedules/image_text_finetune_adamw_5e.py',
     '../_base_/image_text_runtime.py',
 ]
 model = dict(tasks=('lm', ), prompt='a picture of ', max_text_length=40,
              generation=dict(strategy='beam', num_beams=3, max_length=20,
                              min_length=5))
 load_from = 'data/pretrained/blip_base_mmvp.pth'
-
-max_epochs = 5
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
-                 val_interval=1)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-5, weight_decay=0.05),
-    paramwise_cfg=dict(bypass_duplicate=True))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=0,
-         by_epoch=True, begin=0, end=max_epochs)
-]
-auto_scale_lr = dict(enable=False, base_batch_size=256)
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1,
                                      save_best='caption/CIDEr',
                                      rule='greater'))

@@ -9,7 +9,11 @@ _base_ = [
     '../_base_/datasets/coco_karpathy_retrieval.py',
     '../_base_/image_text_runtime.py',
 ]
-model = dict(pretrained='data/pretrained/ViT-B-16.pt')
+# A few COCO / Flickr30K captions exceed CLIP's 77 BPE tokens: cut them as
+# CLIP's evaluation does (first 76 tokens, end token last; a warning each)
+# instead of stopping the test with PromptTooLongError.
+model = dict(pretrained='data/pretrained/ViT-B-16.pt',
+             tokenizer=dict(truncate=True))
 img_scale = 224
 test_pipeline = [
     dict(type='StrictLoadImageFromFile'),

@@ -12,10 +12,8 @@ _base_ = [
 max_epochs = 4
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=200),
-    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs,
-         milestones=[3], gamma=0.1)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=max_epochs, milestones=[3])
 ]
 train_dataloader = dict(
     dataset=dict(_delete_=True, **_base_.refcoco_train_dataset))

@@ -25,7 +25,7 @@ from mmengine.dataset import Compose
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmvision_plus.datasets.transforms import StrictLoadImageFromFile
-from mmvision_plus.models.language.clip_text_encoder import EmptyPromptError
+from mmvision_plus.models.language.tokenizers import EmptyPromptError
 
 InputType = Union[str, np.ndarray]
 # transforms that need annotations; inference prompts come with the call

@@ -38,6 +38,18 @@ def image_folder(tmp_path_factory):
     return str(root)
 
 
+def image_folder_loader(image_folder):
+    """Config text: batch 4 of the image folder through the base config's
+    multi-crop pipeline."""
+    return textwrap.dedent(f'''
+        train_dataloader = dict(
+            batch_size=4, num_workers=0, persistent_workers=False,
+            dataset=dict(_delete_=True, type='mmpretrain.CustomDataset',
+                         data_root={image_folder!r}, with_label=False,
+                         pipeline={{{{_base_.crop_pipeline}}}}))
+        ''')
+
+
 def tiny_config(tmp_path, image_folder):
     """The demo config, shrunk: tiny ViT, small heads, batch 4, 2 epochs."""
     path = tmp_path / 'tiny_ssl.py'
@@ -48,15 +60,10 @@ def tiny_config(tmp_path, image_folder):
                                     num_layers=2, num_heads=2)),
             dino_head=dict(num_prototypes=64, hidden_channels=48,
                            bottleneck_channels=16))
-        train_dataloader = dict(
-            batch_size=4, num_workers=0, persistent_workers=False,
-            dataset=dict(_delete_=True, type='mmpretrain.CustomDataset',
-                         data_root={image_folder!r}, with_label=False,
-                         pipeline={{{{_base_.crop_pipeline}}}}))
         train_cfg = dict(max_epochs=2)
         default_hooks = dict(logger=dict(interval=1),
                              checkpoint=dict(interval=1))
-        '''))
+        ''') + image_folder_loader(image_folder))
     return str(path)
 
 
@@ -119,13 +126,8 @@ def test_distillation_from_the_trained_teacher(ssl_run, image_folder,
                                         num_layers=2, num_heads=2)),
                 dino_head={head!r},
                 checkpoint={ssl_ckpt!r}))
-        train_dataloader = dict(
-            batch_size=4, num_workers=0, persistent_workers=False,
-            dataset=dict(_delete_=True, type='mmpretrain.CustomDataset',
-                         data_root={image_folder!r}, with_label=False,
-                         pipeline={{{{_base_.crop_pipeline}}}}))
         train_cfg = dict(max_epochs=1)
-        '''))
+        ''') + image_folder_loader(image_folder))
     work_dir = str(tmp_path / 'work')
     log = run([sys.executable, 'tools/train.py', str(config), '--work-dir',
                work_dir], subprocess_env)

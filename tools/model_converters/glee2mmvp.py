@@ -70,7 +70,7 @@ Deliberately dropped:
 Added: ``num_batches_tracked`` (0) for the backbone's BN layers, which
 detectron2's FrozenBN does not have.
 
-Usage::
+Usage (the output is written atomically)::
 
     python tools/model_converters/glee2mmvp.py GLEE_Lite_joint.pth \\
         checkpoints/glee-lite_r50_mmvp.pth
@@ -85,6 +85,8 @@ from typing import Dict, List, Tuple
 import torch
 from torch import Tensor
 
+from mmvision_plus.utils.atomic_io import atomic_write
+
 LABEL_TABLES = {
     'coco_label_enc': 'coco',
     'obj365_label_enc': 'obj365',
@@ -97,6 +99,19 @@ LABEL_TABLES = {
     'bdd_det': 'bdd_det',
     'bdd_inst': 'bdd_inst',
 }
+FFN_PARTS = {'linear1': 'ffn.layers.0.0', 'linear2': 'ffn.layers.1'}
+
+
+def _layer_rules(official: str, ours: str,
+                 parts: Dict[str, str]) -> List[Tuple[str, str]]:
+    """Rules mapping ``{official}.layers.{n}.{part}.*`` to
+    ``{ours}.layers.{n}.{parts[part]}.*``."""
+    prefix = re.escape(official)
+    return [(rf'^{prefix}\.layers\.(\d+)\.{part}\.(.+)$',
+             rf'{ours}.layers.\1.{our_part}.\2')
+            for part, our_part in parts.items()]
+
+
 # (official pattern, our replacement); first match wins
 RULES: List[Tuple[str, str]] = [
     # backbone (detectron2 ResNet -> mmdet ResNet)
@@ -120,16 +135,9 @@ RULES: List[Tuple[str, str]] = [
     (r'^pixel_decoder\.input_proj\.([0-2])\.1\.(.+)$',
      r'input_proj.convs.\1.gn.\2'),
     (r'^pixel_decoder\.transformer\.level_embed$', 'level_embed'),
-    (r'^pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.self_attn\.(.+)$',
-     r'encoder.layers.\1.self_attn.\2'),
-    (r'^pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.norm1\.(.+)$',
-     r'encoder.layers.\1.norms.0.\2'),
-    (r'^pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.norm2\.(.+)$',
-     r'encoder.layers.\1.norms.1.\2'),
-    (r'^pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.linear1\.(.+)$',
-     r'encoder.layers.\1.ffn.layers.0.0.\2'),
-    (r'^pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.linear2\.(.+)$',
-     r'encoder.layers.\1.ffn.layers.1.\2'),
+    *_layer_rules('pixel_decoder.transformer.encoder', 'encoder',
+                  dict(self_attn='self_attn', norm1='norms.0',
+                       norm2='norms.1', **FFN_PARTS)),
     (r'^pixel_decoder\.transformer\.encoder\.vl_layers\.(\d+)\.b_attn\.(.+)$',
      r'encoder.fusion_layers.\1.\2'),
     (r'^pixel_decoder\.adapter_1\.weight$',
@@ -148,18 +156,9 @@ RULES: List[Tuple[str, str]] = [
     (r'^predictor\.decoder_norm\.(.+)$', r'decoder.norm.\1'),
     (r'^predictor\.decoder\.layers\.(\d+)\.self_attn\.'
      r'(in_proj_.+|out_proj\..+)$', r'decoder.layers.\1.self_attn.attn.\2'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.cross_attn\.(.+)$',
-     r'decoder.layers.\1.cross_attn.\2'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.norm2\.(.+)$',
-     r'decoder.layers.\1.norms.0.\2'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.norm1\.(.+)$',
-     r'decoder.layers.\1.norms.1.\2'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.norm3\.(.+)$',
-     r'decoder.layers.\1.norms.2.\2'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.linear1\.(.+)$',
-     r'decoder.layers.\1.ffn.layers.0.0.\2'),
-    (r'^predictor\.decoder\.layers\.(\d+)\.linear2\.(.+)$',
-     r'decoder.layers.\1.ffn.layers.1.\2'),
+    *_layer_rules('predictor.decoder', 'decoder',
+                  dict(cross_attn='cross_attn', norm2='norms.0',
+                       norm1='norms.1', norm3='norms.2', **FFN_PARTS)),
     (r'^predictor\.decoder\.ref_point_head\.(.+)$',
      r'decoder.ref_point_head.\1'),
     (r'^predictor\._bbox_embed\.(.+)$', r'bbox_head.box_head.\1'),
@@ -290,9 +289,9 @@ def main() -> None:
         args.keep_backbone)
     if osp.dirname(args.dst):
         os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save(dict(state_dict=state_dict,
-                    meta=dict(converted_from=osp.basename(args.src))),
-               args.dst)
+    with atomic_write(args.dst) as f:
+        torch.save(dict(state_dict=state_dict,
+                        meta=dict(converted_from=osp.basename(args.src))), f)
     print(f'wrote {args.dst}: {len(state_dict)} tensors mapped, '
           f'{len(dropped)} dropped')
 

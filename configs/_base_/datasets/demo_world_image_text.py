@@ -3,19 +3,18 @@
 # retrieval files, 480 train / 120 val scenes with 5 captions each, read
 # by KarpathyImageText. No flips or crops: captions name positions
 # ("at the top left", "left of"), which those would falsify.
-# Retrieval is evaluated with mmpretrain's retrieval loop and recall
-# metric (R@1/5/10 both ways); RetrievalMeanHook (in the configs'
-# custom_hooks) adds the means and r_mean.
-dataset_type = 'KarpathyImageText'
+# Retrieval is evaluated as for COCO (image_text_retrieval.py);
+# RetrievalMeanHook (in the configs' custom_hooks) adds the means and
+# r_mean.
+_base_ = './image_text_retrieval.py'
 data_root = 'data/demo_world/'
 img_scale = 96
 
-pack_keys = ['text', 'image_id', 'gt_caption', 'gt_text_id', 'gt_image_id']
 train_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='mmpretrain.Resize', scale=(img_scale, img_scale),
          interpolation='bicubic'),
-    dict(type='mmpretrain.PackInputs', algorithm_keys=pack_keys,
+    dict(type='mmpretrain.PackInputs', algorithm_keys=_base_.pack_keys,
          meta_keys=['img_path']),
 ]
 test_pipeline = train_pipeline
@@ -23,33 +22,13 @@ test_pipeline = train_pipeline
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
-    persistent_workers=True,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/retrieval_train.json',
-        data_prefix=dict(img_path='images/'),
-        pipeline=train_pipeline))
+    dataset=dict(data_root=data_root,
+                 ann_file='annotations/retrieval_train.json',
+                 data_prefix=dict(img_path='images/'),
+                 pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/retrieval_val.json',
-        data_prefix=dict(img_path='images/'),
-        test_mode=True,
-        pipeline=test_pipeline))
+    train_dataloader,
+    dataset=dict(train_dataloader['dataset'],
+                 ann_file='annotations/retrieval_val.json',
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-val_cfg = dict(type='mmpretrain.RetrievalValLoop')
-test_cfg = dict(type='mmpretrain.RetrievalTestLoop')
-# mmpretrain's RetrievalRecall calls np.in1d (gone in numpy 2):
-# ImageTextRecall computes the same R@K
-val_evaluator = dict(type='ImageTextRecall', topk=(1, 5, 10))
-test_evaluator = val_evaluator

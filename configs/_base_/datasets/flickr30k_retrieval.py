@@ -4,12 +4,11 @@
 # 29k train images, 1k val, 1k test. Pipelines as for COCO.
 _base_ = './coco_karpathy_retrieval.py'
 data_root = 'data/flickr30k/'
-train_dataloader = dict(dataset=dict(
-    data_root=data_root, ann_file='annotations/flickr30k_train.json',
-    data_prefix=dict(img_path='flickr30k-images/')))
-val_dataloader = dict(dataset=dict(
-    data_root=data_root, ann_file='annotations/flickr30k_val.json',
-    data_prefix=dict(img_path='flickr30k-images/')))
-test_dataloader = dict(dataset=dict(
-    data_root=data_root, ann_file='annotations/flickr30k_test.json',
-    data_prefix=dict(img_path='flickr30k-images/')))
+flickr = dict(data_root=data_root,
+              data_prefix=dict(img_path='flickr30k-images/'))
+train_dataloader = dict(
+    dataset=dict(flickr, ann_file='annotations/flickr30k_train.json'))
+val_dataloader = dict(
+    dataset=dict(flickr, ann_file='annotations/flickr30k_val.json'))
+test_dataloader = dict(
+    dataset=dict(flickr, ann_file='annotations/flickr30k_test.json'))

@@ -29,12 +29,10 @@ train_dataloader = dict(
         data_prefix=dict(img='train/'),
         pipeline=_o365(_base_.train_pipeline)))
 val_dataloader = dict(
-    dataset=dict(
-        type='Objects365V2Dataset',
-        data_root=data_root,
-        ann_file='zhiyuan_objv2_val.json',
-        data_prefix=dict(img='val/'),
-        pipeline=_o365(_base_.test_pipeline, max_classes=None)))
+    dataset=dict(train_dataloader['dataset'],
+                 ann_file='zhiyuan_objv2_val.json',
+                 data_prefix=dict(img='val/'),
+                 pipeline=_o365(_base_.test_pipeline, max_classes=None)))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'zhiyuan_objv2_val.json',
                      metric='bbox')

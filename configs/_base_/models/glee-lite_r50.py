@@ -83,24 +83,6 @@ model = dict(
             num_heads=8,
             dropout=0.1,
             init_values=1 / 6)),
-    decoder=dict(
-        num_layers=9,
-        return_intermediate=True,
-        post_norm_cfg=None,
-        layer_cfg=dict(
-            self_attn_cfg=dict(
-                embed_dims=embed_dims, num_heads=8, dropout=0.0),
-            cross_attn_cfg=dict(
-                type='MultiScaleDeformableAttention',
-                embed_dims=embed_dims,
-                num_levels=4,
-                num_heads=8,
-                num_points=4,
-                dropout=0.0),
-            ffn_cfg=dict(
-                embed_dims=embed_dims,
-                feedforward_channels=2048,
-                ffn_drop=0.0))),
     positional_encoding=dict(
         num_feats=embed_dims // 2, normalize=True, temperature=10000),
     dn_cfg=dict(
@@ -131,3 +113,13 @@ model = dict(
                 dict(type='DiceCost', weight=5.0, pred_act=True, eps=1.0)
             ])),
     test_cfg=dict(max_per_img=100))
+# 9 decoder layers: self-attention over queries (and prompt tokens), then
+# the encoder layer's deformable attention and FFN sizes
+model['decoder'] = dict(
+    num_layers=9,
+    return_intermediate=True,
+    post_norm_cfg=None,
+    layer_cfg=dict(
+        self_attn_cfg=dict(embed_dims=embed_dims, num_heads=8, dropout=0.0),
+        cross_attn_cfg=model['encoder']['layer_cfg']['self_attn_cfg'],
+        ffn_cfg=model['encoder']['layer_cfg']['ffn_cfg']))

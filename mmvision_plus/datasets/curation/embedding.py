@@ -15,7 +15,6 @@ everything the features depend on (model config, checkpoint content,
 feature, preprocessing), so that cached features of another model are
 refused (see :mod:`.feature_cache`).
 """
-import hashlib
 import json
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -36,6 +35,7 @@ from torch import Tensor, nn
 from mmvision_plus.models.utils import IMAGE_FEATURES as FEATURES
 from mmvision_plus.models.utils import image_features
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.results_record import file_sha256
 
 # ImageNet statistics in 0-255 RGB, as DINOv2's evaluation transforms.
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
@@ -197,15 +197,6 @@ class ImageEmbedder:
         return self._feature_dim
 
 
-def file_sha256(path: str) -> str:
-    """Hex SHA-256 of a file's content (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _canonical(cfg: Union[dict, ConfigDict]) -> str:
     if isinstance(cfg, ConfigDict):
         cfg = cfg.to_dict()
@@ -251,6 +242,8 @@ def build_image_embedder(checkpoint: str,
         raise ValueError('backbone_options apply to arch only; edit the '
                          'config instead')
     sha = file_sha256(checkpoint)
+    if sha is None:
+        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     if arch is not None:
         model_cfg = dict(backbone_options or {}, type='DINOv2ViT', arch=arch)
         model = MODELS.build(

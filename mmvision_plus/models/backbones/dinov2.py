@@ -24,7 +24,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 
 from mmvision_plus.models.layers import (PatchEmbed, TransformerBlock,
-                                         swiglu_hidden_dims)
+                                         resize_pos_embed, swiglu_hidden_dims)
 from mmvision_plus.registry import MODELS
 
 # Published architectures. ``ffn_hidden`` is the hidden width of the FFN: the
@@ -415,30 +415,12 @@ class DINOv2ViT(BaseModule):
         Returns:
             Tensor: (1, 1 + grid_h * grid_w, C), cls slot first.
         """
-        num_patches = self.pos_embed.shape[1] - 1
-        side = math.isqrt(num_patches)
+        side = math.isqrt(self.pos_embed.shape[1] - 1)
         if (grid_h, grid_w) == (side, side):
             return self.pos_embed
-        pos_embed = self.pos_embed.float()
-        cls_pos, patch_pos = pos_embed[:, :1], pos_embed[:, 1:]
-        patch_pos = patch_pos.reshape(1, side, side, -1).permute(0, 3, 1, 2)
-        if self.interpolate_offset:
-            size_kwargs = dict(scale_factor=(
-                (grid_h + self.interpolate_offset) / side,
-                (grid_w + self.interpolate_offset) / side))
-        else:
-            size_kwargs = dict(size=(grid_h, grid_w))
-        patch_pos = F.interpolate(patch_pos, mode='bicubic',
-                                  antialias=self.interpolate_antialias,
-                                  **size_kwargs)
-        if patch_pos.shape[-2:] != (grid_h, grid_w):
-            raise RuntimeError(
-                f'DINOv2ViT: interpolate_offset={self.interpolate_offset} '
-                f'resized the {side}x{side} position grid to '
-                f'{tuple(patch_pos.shape[-2:])} instead of {grid_h}x{grid_w}')
-        patch_pos = patch_pos.permute(0, 2, 3, 1).reshape(
-            1, grid_h * grid_w, -1)
-        return torch.cat((cls_pos, patch_pos), dim=1).to(dtype)
+        return resize_pos_embed(self.pos_embed, (grid_h, grid_w),
+                                self.interpolate_antialias,
+                                self.interpolate_offset).to(dtype)
 
     def _pad_input(self, x: Tensor) -> Tensor:
         """Check (B, C, H, W) and pad H, W to multiples of the patch size."""

@@ -23,7 +23,6 @@ denoising queries learn class and box (official "standard" denoising: no
 masks).
 """
 import copy
-import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -33,13 +32,17 @@ from mmdet.models.layers.transformer import MLP, inverse_sigmoid
 from mmdet.models.utils import get_uncertain_point_coords_with_randomness
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from mmdet.utils import reduce_mean
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, bias_init_with_prob
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmvision_plus.registry import MODELS, TASK_UTILS
 
 MASK_COST_TYPES = ('DiceCost', 'CrossEntropyLossCost')
+#: The official sigmoid focal loss (weight 4) of the class and confidence
+#: scores.
+FOCAL_LOSS_W4 = dict(type='mmdet.FocalLoss', use_sigmoid=True, gamma=2.0,
+                     alpha=0.25, loss_weight=4.0)
 
 
 def _without_mask_costs(assigner_cfg: dict) -> dict:
@@ -104,12 +107,7 @@ class GLEEHead(BaseModule):
                  embed_dims: int = 256,
                  text_dims: int = 256,
                  mask_dims: int = 256,
-                 loss_cls: dict = dict(
-                     type='mmdet.FocalLoss',
-                     use_sigmoid=True,
-                     gamma=2.0,
-                     alpha=0.25,
-                     loss_weight=4.0),
+                 loss_cls: dict = FOCAL_LOSS_W4,
                  loss_bbox: dict = dict(type='mmdet.L1Loss', loss_weight=5.0),
                  loss_iou: dict = dict(type='mmdet.GIoULoss', loss_weight=2.0),
                  loss_mask: dict = dict(
@@ -125,12 +123,7 @@ class GLEEHead(BaseModule):
                      naive_dice=True,
                      eps=1.0,
                      loss_weight=5.0),
-                 loss_conf: dict = dict(
-                     type='mmdet.FocalLoss',
-                     use_sigmoid=True,
-                     gamma=2.0,
-                     alpha=0.25,
-                     loss_weight=4.0),
+                 loss_conf: dict = FOCAL_LOSS_W4,
                  class_bias_prior: Optional[float] = None,
                  confidence_tasks: Sequence[str] = (),
                  num_points: int = 12544,
@@ -147,8 +140,7 @@ class GLEEHead(BaseModule):
         self.class_bias = None
         if class_bias_prior is not None:
             self.class_bias = nn.Parameter(
-                torch.tensor(-math.log((1 - class_bias_prior) /
-                                       class_bias_prior)))
+                torch.tensor(bias_init_with_prob(class_bias_prior)))
         self.box_head = MLP(embed_dims, embed_dims, 4, 3)
         self.mask_head = MLP(embed_dims, embed_dims, mask_dims, 3)
         self.confidence_head = MLP(embed_dims, embed_dims, 1, 2)
@@ -181,9 +173,8 @@ class GLEEHead(BaseModule):
         super().init_weights()
         nn.init.zeros_(self.class_projection)
         if self.class_bias is not None:
-            nn.init.constant_(
-                self.class_bias,
-                -math.log((1 - self.class_bias_prior) / self.class_bias_prior))
+            nn.init.constant_(self.class_bias,
+                              bias_init_with_prob(self.class_bias_prior))
         nn.init.zeros_(self.box_head.layers[-1].weight)
         nn.init.zeros_(self.box_head.layers[-1].bias)
 

@@ -24,114 +24,23 @@ Training modes (official names in brackets):
   (before the projection) over the valid tokens, weight 4. The paper calls
   it an L1 loss; ``loss_distill`` takes any mmdet regression loss.
 """
-import copy
 import os
-import warnings
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
-from open_clip.tokenizer import SimpleTokenizer, default_bpe
 from torch import Tensor, nn
 from transformers import CLIPTextConfig, CLIPTextModel
 
 from mmvision_plus.registry import MODELS
+from .tokenizers import CLIPBPETokenizer
 
 TEXT_ENCODER_MODES = ('frozen', 'trainable', 'distill')
 
 
-class PromptTooLongError(ValueError):
-    """A prompt whose tokens do not fit in the text encoder's context."""
-
-
-class EmptyPromptError(ValueError):
-    """An empty prompt list, or a prompt that is an empty string."""
-
-
 class CLIPCheckpointError(ValueError):
     """A CLIP text checkpoint that cannot be matched to the text encoder."""
-
-
-class CLIPBPETokenizer:
-    """CLIP's byte-pair tokenizer returning ids and a validity mask.
-
-    Wraps ``open_clip``'s ``SimpleTokenizer`` (the reference implementation
-    of CLIP's BPE with the original vocabulary file) and adds what a
-    detector needs: padding to the longest prompt of a batch, a mask of
-    the valid tokens, and a named error instead of silent truncation.
-
-    Args:
-        context_length (int): Maximum tokens per prompt including the start
-            and end tokens. Default 77 (CLIP).
-        truncate (bool): What to do with a longer prompt. False (default):
-            raise :class:`PromptTooLongError`. True: cut it as CLIP does
-            (keep the first ``context_length - 1`` tokens, end token last)
-            and warn.
-        bpe_path (str, optional): The BPE vocabulary file. Default: the one
-            inside ``open_clip``.
-    """
-
-    def __init__(self,
-                 context_length: int = 77,
-                 truncate: bool = False,
-                 bpe_path: Optional[str] = None) -> None:
-        self.context_length = context_length
-        self.truncate = truncate
-        self.bpe = SimpleTokenizer(
-            bpe_path=bpe_path or default_bpe(), context_length=context_length)
-        self.sot_token_id = self.bpe.sot_token_id
-        self.eot_token_id = self.bpe.eot_token_id
-        self.vocab_size = self.bpe.vocab_size
-
-    def encode(self, text: str) -> List[int]:
-        """Token ids of one prompt, start and end tokens included.
-
-        Raises:
-            EmptyPromptError: The prompt is empty or only whitespace.
-            PromptTooLongError: It has more than ``context_length`` tokens
-                and ``truncate`` is False.
-        """
-        if not isinstance(text, str):
-            raise TypeError(f'a prompt must be a string, got {text!r}')
-        if not text.strip():
-            raise EmptyPromptError('a prompt is an empty string')
-        ids = [self.sot_token_id] + self.bpe.encode(text) + \
-            [self.eot_token_id]
-        if len(ids) > self.context_length:
-            if not self.truncate:
-                raise PromptTooLongError(
-                    f'the prompt {text!r} has {len(ids)} tokens (start and '
-                    f'end included), more than the text encoder\'s context '
-                    f'length {self.context_length}; shorten it')
-            warnings.warn(f'prompt {text!r} truncated from {len(ids)} to '
-                          f'{self.context_length} tokens')
-            ids = ids[:self.context_length]
-            ids[-1] = self.eot_token_id
-        return ids
-
-    def __call__(self, texts: Sequence[str]) -> Tuple[Tensor, Tensor]:
-        """Tokenise prompts, padded to the longest.
-
-        Args:
-            texts (Sequence[str]): N prompts.
-
-        Returns:
-            tuple[Tensor, Tensor]: ``input_ids`` (N, L) long, zero-padded,
-            and ``attention_mask`` (N, L) long, 1 for the tokens of the
-            prompt (start and end included), 0 for padding; L is the
-            longest prompt's length.
-        """
-        if len(texts) == 0:
-            raise EmptyPromptError('the prompt list is empty')
-        all_ids = [self.encode(text) for text in texts]
-        length = max(len(ids) for ids in all_ids)
-        input_ids = torch.zeros(len(all_ids), length, dtype=torch.long)
-        attention_mask = torch.zeros_like(input_ids)
-        for i, ids in enumerate(all_ids):
-            input_ids[i, :len(ids)] = torch.tensor(ids)
-            attention_mask[i, :len(ids)] = 1
-        return input_ids, attention_mask
 
 
 def convert_openai_clip_text(state_dict: Dict[str, Tensor]) -> OrderedDict:
@@ -340,8 +249,8 @@ class CLIPTextEncoder(BaseModule):
             max_position_embeddings=context_length,
             hidden_act='quick_gelu',
             pad_token_id=1,
-            bos_token_id=self.tokenizer.sot_token_id,
-            eos_token_id=self.tokenizer.eot_token_id)
+            bos_token_id=self.tokenizer.bos_token_id,
+            eos_token_id=self.tokenizer.eos_token_id)
         self.clip = CLIPTextModel(self.config)
         self.lang_projection = nn.Parameter(torch.empty(width, embed_dims))
         self._init_projection()

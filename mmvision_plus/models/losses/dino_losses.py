@@ -30,6 +30,7 @@ from torch import Tensor
 
 from mmvision_plus.registry import MODELS
 from .base_loss import BaseLoss
+from .soft_cross_entropy import soft_cross_entropy_rows
 
 CENTERINGS = ('sinkhorn_knopp', 'centering')
 
@@ -138,16 +139,12 @@ def ema_center_update(center: Tensor,
     return center * momentum + batch_center * (1 - momentum)
 
 
-def soft_cross_entropy_rows(student_logits: Tensor, teacher_probs: Tensor,
-                           student_temp: float) -> Tensor:
-    """Per-row ``-sum(t * log_softmax(s / T))`` in float32, shape (R,)."""
-    if student_logits.shape != teacher_probs.shape:
-        raise ValueError(
-            'student logits and teacher targets must have the same shape, '
-            f'got {tuple(student_logits.shape)} and '
-            f'{tuple(teacher_probs.shape)}')
-    log_probs = F.log_softmax(student_logits.float() / student_temp, dim=-1)
-    return -(teacher_probs.float() * log_probs).sum(dim=-1)
+def student_cross_entropy_rows(student_logits: Tensor, teacher_probs: Tensor,
+                               student_temp: float) -> Tensor:
+    """Per-row ``-sum(t * log_softmax(s / T))`` in float32, shape (R,)
+    (:func:`soft_cross_entropy_rows` of the tempered float32 scores)."""
+    return soft_cross_entropy_rows(student_logits.float() / student_temp,
+                                   teacher_probs.float())
 
 
 def dino_cross_entropy(student_logits: Tensor,
@@ -165,8 +162,8 @@ def dino_cross_entropy(student_logits: Tensor,
     Returns:
         Tensor: Scalar loss (float32).
     """
-    return soft_cross_entropy_rows(student_logits, teacher_probs,
-                               student_temp).mean()
+    return student_cross_entropy_rows(student_logits, teacher_probs,
+                                      student_temp).mean()
 
 
 def ibot_masked_cross_entropy(student_logits: Tensor,
@@ -198,8 +195,8 @@ def ibot_masked_cross_entropy(student_logits: Tensor,
         raise ValueError(
             f'ibot_masked_cross_entropy: {student_logits.shape[0]} student '
             f'rows for {num_masked} masked patches')
-    loss = soft_cross_entropy_rows(student_logits, teacher_probs,
-                                   student_temp)
+    loss = student_cross_entropy_rows(student_logits, teacher_probs,
+                                      student_temp)
     return (loss * masked_patch_weights(masks)).sum() / masks.shape[0]
 
 
@@ -282,8 +279,8 @@ class DINOLoss(SelfDistillationLoss):
                 teacher_probs: Tensor) -> Tensor:
         """Args: student_logits (B, K), teacher_probs (B, K). Returns: the
         scalar loss."""
-        rows = soft_cross_entropy_rows(student_logits, teacher_probs,
-                                       self.student_temp)
+        rows = student_cross_entropy_rows(student_logits, teacher_probs,
+                                          self.student_temp)
         return self.loss_weight * self.reduce_loss(rows)
 
 
@@ -310,8 +307,8 @@ class IBOTPatchLoss(SelfDistillationLoss):
                 'IBOTPatchLoss: masks must be (B, N) bool with one True per '
                 f'student row, got {tuple(masks.shape)} {masks.dtype} for '
                 f'{student_logits.shape[0]} rows')
-        rows = soft_cross_entropy_rows(student_logits, teacher_probs,
-                                       self.student_temp)
+        rows = student_cross_entropy_rows(student_logits, teacher_probs,
+                                          self.student_temp)
         return self.loss_weight * self.reduce_loss(
             rows, weight=masked_patch_weights(masks),
             avg_factor=masks.shape[0])

@@ -26,40 +26,37 @@ house loss base and the queue and the alpha ramp live with the model.
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
 from .pairwise_matching_loss import (PairwiseMatchingLoss,
                                      directional_matching_losses)
+from .soft_cross_entropy import soft_cross_entropy_rows
 
 Targets = Union[Tensor, Sequence[Tensor]]
 
 
-def soft_cross_entropy_rows(logits: Tensor, targets: Tensor) -> Tensor:
-    """Cross-entropy of each row's softmax against a target distribution.
+def normalized_cross_entropy_rows(logits: Tensor, targets: Tensor) -> Tensor:
+    """Cross-entropy of each row's softmax against its target row divided
+    by the row's sum (a 0/1 match row spreads its mass evenly over the
+    positives).
 
     Args:
         logits (Tensor): Scores, shape (B, N).
-        targets (Tensor): Non-negative targets, shape (B, N); each row is
-            divided by its sum (so a 0/1 match row spreads its mass evenly
-            over the positives).
+        targets (Tensor): Non-negative targets, shape (B, N).
 
     Returns:
-        Tensor: ``-sum_j y_ij log softmax(logits_i)_j``, shape (B,).
+        Tensor: ``-sum_j (y_ij / sum_j y_ij) log softmax(logits_i)_j``,
+        shape (B,).
 
     Raises:
         ValueError: If the shapes differ or a target row sums to zero.
     """
-    if logits.shape != targets.shape:
-        raise ValueError(f'logits {tuple(logits.shape)} and targets '
-                         f'{tuple(targets.shape)} must have the same shape')
     totals = targets.sum(dim=1, keepdim=True)
     if bool((totals <= 0).any()):
         row = int((totals <= 0).reshape(-1).nonzero()[0])
         raise ValueError(f'target row {row} has no positive mass')
-    targets = targets / totals
-    return -(targets * F.log_softmax(logits, dim=1)).sum(dim=1)
+    return soft_cross_entropy_rows(logits, targets / totals)
 
 
 def _split_targets(soft_targets: Optional[Targets], num_rows: int,
@@ -125,8 +122,10 @@ def itc_directional_losses(image_feats: Tensor,
     i2t_targets, t2i_targets = _split_targets(
         soft_targets, image_feats.size(0), text_keys.size(0),
         image_keys.size(0), image_feats)
-    return (soft_cross_entropy_rows(logits_i2t, i2t_targets.to(logits_i2t)),
-            soft_cross_entropy_rows(logits_t2i, t2i_targets.to(logits_t2i)))
+    return (normalized_cross_entropy_rows(logits_i2t,
+                                          i2t_targets.to(logits_i2t)),
+            normalized_cross_entropy_rows(logits_t2i,
+                                          t2i_targets.to(logits_t2i)))
 
 
 def itc_loss(image_feats: Tensor,
@@ -179,10 +178,8 @@ class ITCLoss(PairwiseMatchingLoss):
     Args:
         temperature (float): Temperature used when the caller passes none
             (CLIP and ALBEF pass their learnable one). Defaults to 0.07.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair
-            losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
+            reduction is over the per-pair losses).
     """
 
     def __init__(self,

@@ -118,13 +118,9 @@ class ITMLoss(BaseLoss):
 
     Called as ``loss(logits, labels, weight=None, avg_factor=None,
     reduction_override=None)``; with the defaults it equals
-    ``loss_weight * itm_loss(logits, labels)``.
-
-    Args:
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the per-pair
-            losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+    ``loss_weight * itm_loss(logits, labels)``. Built with
+    :class:`BaseLoss`'s arguments; ``reduction`` is over the per-pair
+    losses.
     """
 
     def forward(self,

@@ -12,7 +12,6 @@ number of targets.
 """
 from typing import Optional, Tuple
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -150,13 +149,9 @@ class MLMLoss(_TokenLoss):
 
     Called as ``loss(logits, labels, soft_targets=None, alpha=0.0,
     weight=None, avg_factor=None, reduction_override=None)``; with the
-    defaults it equals ``loss_weight * mlm_loss(...)``.
-
-    Args:
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the
-            per-token losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+    defaults it equals ``loss_weight * mlm_loss(...)``. Built with
+    :class:`BaseLoss`'s arguments; ``reduction`` is over the per-token
+    losses.
     """
 
     def forward(self,
@@ -186,10 +181,8 @@ class LMLoss(_TokenLoss):
     Args:
         label_smoothing (float): Defaults to 0.1 (BLIP).
         shift (bool): Predict the next token. Defaults to True.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` of the
-            per-token losses. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Initialisation config.
+        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
+            reduction is over the per-token losses).
     """
 
     def __init__(self,

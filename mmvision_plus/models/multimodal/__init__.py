@@ -33,12 +33,12 @@ from .momentum import (ImageTextFeatureQueue, MomentumDistillation,
 from .retrieval import (NOT_RERANKED, rerank_topk, rerank_topk_per_query,
                         retrieval_predictions)
 from .token_masking import mask_tokens
-from .vit_encoder import ViTImageEncoder, resize_pos_embed
+from .vit_encoder import ViTImageEncoder
 
 __all__ = [
     'ALBEF', 'BLIPMED', 'BaseFusionModel', 'BaseImageTextModel',
     'ClipDualEncoder', 'DEFAULT_GENERATION', 'ViTImageEncoder',
-    'resize_pos_embed', 'ImageTextFeatureQueue', 'MomentumDistillation',
+    'ImageTextFeatureQueue', 'MomentumDistillation',
     'NOT_RERANKED', 'distillation_targets', 'generate', 'mask_tokens',
     'momentum_copy', 'rerank_topk', 'rerank_topk_per_query',
     'retrieval_predictions'

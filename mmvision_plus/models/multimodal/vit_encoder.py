@@ -8,36 +8,18 @@ module tree, built from :mod:`mmvision_plus.models.layers`, so their
 ``visual_encoder.*`` weights load unchanged; position embeddings of
 another grid (ALBEF pretrains at 256 px and fine-tunes at 384) are
 resized bicubically when a state dict is loaded, as ALBEF's
-``interpolate_pos_embed`` does.
+``interpolate_pos_embed`` does (:func:`~mmvision_plus.models.layers.
+resize_pos_embed`, shared with DINOv2).
 """
-import math
 from typing import List, Optional
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmvision_plus.models.layers import PatchEmbed, TransformerBlock
+from mmvision_plus.models.layers import (PatchEmbed, TransformerBlock,
+                                         resize_pos_embed)
 from mmvision_plus.registry import MODELS
-
-
-def resize_pos_embed(pos_embed: Tensor, num_patches: int) -> Tensor:
-    """Bicubic resize of a (1, 1 + N, C) position embedding to ``num_patches``
-    patch positions (square grids; the [CLS] position is kept)."""
-    old = pos_embed.size(1) - 1
-    if old == num_patches:
-        return pos_embed
-    old_side, new_side = int(math.isqrt(old)), int(math.isqrt(num_patches))
-    if old_side**2 != old or new_side**2 != num_patches:
-        raise ValueError(f'pos_embed: cannot resize {old} positions to '
-                         f'{num_patches} (square grids only)')
-    cls_pos, grid = pos_embed[:, :1], pos_embed[:, 1:]
-    grid = grid.reshape(1, old_side, old_side, -1).permute(0, 3, 1, 2)
-    grid = F.interpolate(grid.float(), size=(new_side, new_side),
-                         mode='bicubic', align_corners=False)
-    grid = grid.permute(0, 2, 3, 1).reshape(1, num_patches, -1)
-    return torch.cat([cls_pos, grid.to(pos_embed.dtype)], dim=1)
 
 
 @MODELS.register_module()
@@ -106,9 +88,11 @@ class ViTImageEncoder(BaseModule):
                               unexpected_keys: List[str],
                               error_msgs: List[str]) -> None:
         key = prefix + 'pos_embed'
-        if key in state_dict:
-            state_dict[key] = resize_pos_embed(state_dict[key],
-                                               self.num_patches)
+        if key in state_dict and state_dict[key].shape[1] != \
+                self.pos_embed.shape[1]:
+            side = self.img_size // self.patch_size
+            state_dict[key] = resize_pos_embed(
+                state_dict[key], (side, side)).to(state_dict[key].dtype)
         super()._load_from_state_dict(state_dict, prefix, local_metadata,
                                       strict, missing_keys, unexpected_keys,
                                       error_msgs)

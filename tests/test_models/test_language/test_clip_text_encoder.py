@@ -71,6 +71,23 @@ def test_too_long_or_empty_prompts_are_named_errors():
         tokenizer(['cat', '  '])
 
 
+def test_an_explicit_max_length_pads_and_limits():
+    """The vision-language interface: ``tokenizer(texts, max_length)``."""
+    tokenizer = CLIPBPETokenizer(truncate=True)
+    ids, mask = tokenizer(['cat', 'wow!'], 12)
+    assert ids.shape == mask.shape == (2, 12)
+    assert mask.sum(1).tolist() == [3, 4] and ids[:, 4:].eq(0).all()
+    short, _ = tokenizer(['cat', 'wow!'], 12, pad_to_longest=True)
+    assert short.shape == (2, 4)
+    with pytest.warns(UserWarning, match='truncated'):
+        cut, mask = tokenizer([LONG], 20)
+    assert cut[0].tolist() == open_clip_tokenize([LONG], 20)[0].tolist()
+    with pytest.raises(PromptTooLongError, match='context length 20'):
+        CLIPBPETokenizer()([LONG], 20)
+    with pytest.raises(ValueError, match='max_length 78 exceeds'):
+        tokenizer(['cat'], 78)
+
+
 def test_padding_to_the_longest_prompt():
     ids, mask = CLIPBPETokenizer()(['cat', 'a photo of a dog'])
     assert ids.shape == mask.shape == (2, 7)

@@ -185,3 +185,25 @@ def test_retrieval_means():
     mm = add_retrieval_means({'i2t/retrieval/Recall@1': 10.0,
                               't2i/retrieval/Recall@1': 30.0})
     assert mm['r_mean'] == 20.0
+
+
+def test_vit_encoder_resizes_position_embeddings_as_albef():
+    """A 256 px checkpoint (16 x 16 patches) loads into a 384 px encoder
+    (24 x 24): ALBEF's ``interpolate_pos_embed`` (bicubic, [CLS] kept)."""
+    from mmvision_plus.models.multimodal import ViTImageEncoder
+    small = ViTImageEncoder(img_size=256, embed_dims=24, num_layers=1,
+                            num_heads=2)
+    large = ViTImageEncoder(img_size=384, embed_dims=24, num_layers=1,
+                            num_heads=2)
+    large.load_state_dict(small.state_dict())
+    grid = small.pos_embed[:, 1:].reshape(1, 16, 16, 24).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid, size=(24, 24), mode='bicubic',
+                         align_corners=False)
+    expected = torch.cat(
+        [small.pos_embed[:, :1],
+         grid.permute(0, 2, 3, 1).reshape(1, 576, 24)], dim=1)
+    torch.testing.assert_close(large.pos_embed.data, expected.data,
+                               rtol=0, atol=0)
+    with pytest.raises(ValueError, match='not a square grid'):
+        large.load_state_dict(dict(small.state_dict(),
+                                   pos_embed=torch.zeros(1, 1 + 15, 24)))
