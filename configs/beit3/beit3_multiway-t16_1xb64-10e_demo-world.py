@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/models/beit3_multiway-t16_demo.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_20e.py',
-    '../_base_/image_text_runtime.py',
+    '../_base_/image_text_cost_runtime.py',
 ]
 model = dict(
     tasks=('itc', 'itm'),
@@ -23,16 +23,8 @@ model = dict(
 
 max_epochs = 10
 train_cfg = dict(max_epochs=max_epochs)
+# the demo schedule's warm-up epoch, then cosine over the other epochs
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min_ratio=0.01,
-         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs)
 ]
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='RetrievalCostHook', num_queries=100),
-]
-default_hooks = dict(checkpoint=dict(interval=5))

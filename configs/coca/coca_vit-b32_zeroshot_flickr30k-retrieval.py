@@ -1,10 +1,9 @@
 # Zero-shot Flickr30K 1k retrieval with open_clip's CoCa ViT-B/32, test
 # only (see the COCO config for the command and the checkpoint).
-_base_ = ['./coca_vit-b32_zeroshot_coco-retrieval.py']
-data_root = 'data/flickr30k/'
-flickr = dict(data_root=data_root,
-              data_prefix=dict(img_path='flickr30k-images/'))
-val_dataloader = dict(
-    dataset=dict(flickr, ann_file='annotations/flickr30k_val.json'))
-test_dataloader = dict(
-    dataset=dict(flickr, ann_file='annotations/flickr30k_test.json'))
+_base_ = [
+    '../_base_/models/coca_vit-b32.py',
+    '../_base_/zeroshot_retrieval_flickr30k.py',
+]
+model = dict(
+    pretrained='data/pretrained/coca_ViT-B-32_laion2b_s13b_b90k.bin',
+    tokenizer=dict(truncate=True))

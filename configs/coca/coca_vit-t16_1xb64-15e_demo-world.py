@@ -15,7 +15,7 @@ _base_ = [
     '../_base_/models/coca_vit-b32.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_15e.py',
-    '../_base_/image_text_runtime.py',
+    '../_base_/image_text_cost_runtime.py',
 ]
 demo_vocab = 63
 model = dict(
@@ -36,11 +36,3 @@ model = dict(
     tokenizer=dict(_delete_=True, type='DemoWorldTokenizer'),
     max_text_length=48,
     generation=dict(num_beams=3, max_length=48))
-
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='RetrievalCostHook', num_queries=100),
-]
-default_hooks = dict(checkpoint=dict(interval=5))

@@ -13,7 +13,7 @@ _base_ = [
     '../_base_/models/vilt_vit-b32_bert-base.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_15e.py',
-    '../_base_/image_text_runtime.py',
+    '../_base_/image_text_cost_runtime.py',
 ]
 model = dict(
     transformer=dict(img_size=96, patch_size=16, embed_dims=192,
@@ -22,11 +22,4 @@ model = dict(
     max_text_length=48,
     rerank_batch_size=600)
 
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='RetrievalCostHook', num_queries=100),
-]
 train_cfg = dict(val_interval=15)
-default_hooks = dict(checkpoint=dict(interval=5))

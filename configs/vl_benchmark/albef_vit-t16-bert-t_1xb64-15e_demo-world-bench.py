@@ -2,10 +2,6 @@
 # 15-epoch budget; the test also records the retrieval cost per text query
 # (RetrievalCostHook).
 _base_ = '../albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py'
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='mmpretrain.WarmupParamHook', param_name='alpha',
-         module_name='distill', warmup_epochs=1),
-    dict(type='RetrievalCostHook', num_queries=100),
+custom_hooks = _base_.custom_hooks + [
+    dict(type='RetrievalCostHook', num_queries=100)
 ]

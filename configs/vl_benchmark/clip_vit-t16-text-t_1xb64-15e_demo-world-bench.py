@@ -5,14 +5,11 @@
 _base_ = '../clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py'
 max_epochs = 15
 train_cfg = dict(max_epochs=max_epochs)
+# the demo schedule's warm-up epoch, then cosine over the other epochs
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min_ratio=0.01,
-         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs)
 ]
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-    dict(type='RetrievalCostHook', num_queries=100),
+custom_hooks = _base_.custom_hooks + [
+    dict(type='RetrievalCostHook', num_queries=100)
 ]

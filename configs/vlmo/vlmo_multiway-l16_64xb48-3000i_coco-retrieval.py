@@ -1,48 +1,8 @@
 # VLMo-Large COCO 5k retrieval fine-tuning with the official
-# hyper-parameters (task_finetune_irtr_coco_large_image384): a 24-layer
-# 1024-wide Multiway Transformer (VL-FFN from layer 21), 384 px, 3,072 pairs
-# per step (64 GPUs x 48), ITC only as a dual encoder (the official "irtr"
-# task: V-FFN / L-FFN [CLS] features, dot-product retrieval), AdamW lr 2e-5
-# weight decay 0.01, 3,000 steps, linear warm-up over 300 then linear decay
-# to 0, stochastic depth 0.2. Starts from the converted VLMo-L pretraining
-# checkpoint:
-#   python tools/model_converters/vlmo2mmvp.py vlmo_large_patch16_224.pt \
-#       data/pretrained/vlmo_large_mmvp.pth
-# (the 224 px relative position table is for a 14 x 14 grid; VLMo
-# interpolates it to 24 x 24, which is not done here: train at 224 px or
-# interpolate the table before loading).
+# hyper-parameters (task_finetune_irtr_coco_large_image384, see
+# ../_base_/vlmo_retrieval_finetune.py): 3,000 steps, 300 of warm-up.
 _base_ = [
-    '../_base_/models/vlmo_multiway-b16_bert-base.py',
+    '../_base_/vlmo_retrieval_finetune.py',
     '../_base_/datasets/coco_karpathy_retrieval.py',
-    '../_base_/image_text_runtime.py',
 ]
-model = dict(
-    transformer=dict(img_size=384, embed_dims=1024, num_layers=24,
-                     num_heads=16, vl_ffn_start=21, drop_path_rate=0.2),
-    tasks=('itc', ),
-    vl_itc=False)
-load_from = 'data/pretrained/vlmo_large_mmvp.pth'
-
-max_iters = 3000
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
-                 max_iters=max_iters, val_interval=1000)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.01, eps=1e-8,
-                   betas=(0.9, 0.98)),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=300),
-    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False,
-         begin=300, end=max_iters)
-]
-auto_scale_lr = dict(enable=False, base_batch_size=3072)
 train_dataloader = dict(batch_size=48)
-log_processor = dict(by_epoch=False)
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-]
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=1000))

@@ -6,6 +6,7 @@ from typing import Optional
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT
+from tests.test_tools.vl_tiny_configs import dump_tiny_run
 
 DEMO_CONFIGS = dict(
     vilt='configs/vilt/vilt_vit-t16_1xb64-15e_demo-world.py',
@@ -55,24 +56,15 @@ def tiny_config(name: str, world: str, out_dir: str,
         model.generation = dict(max_length=8, min_length=2, num_beams=2)
     if 'visual_tokenizer' in model and codebook is not None:
         model.visual_tokenizer.update(codebook=codebook, num_tokens=16)
-    if 'init_cfg' in model and model.init_cfg is not None:
-        model.init_cfg.checkpoint = init_checkpoint
+    if model.get('init_cfg') is not None:  # the previous stage's weights
+        if init_checkpoint is None:
+            model.init_cfg = None
+        else:
+            model.init_cfg.checkpoint = init_checkpoint
     if 'rerank_topk' in model and model.rerank_topk:
         model.rerank_topk = 3
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(loader) is None:
-            continue
-        cfg[loader].update(batch_size=4, num_workers=0,
-                           persistent_workers=False)
-        cfg[loader].dataset.data_root = world + '/'
-    cfg.train_cfg.max_epochs = 1
-    cfg.train_cfg.val_interval = 1
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
-    cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = 1
     for hook in cfg.custom_hooks:
         if hook['type'] == 'RetrievalCostHook':
             hook['num_queries'] = 4
-    path = osp.join(out_dir, f'tiny_{name}.py')
-    cfg.dump(path)
-    return path
+    return dump_tiny_run(cfg, world, out_dir, name)
