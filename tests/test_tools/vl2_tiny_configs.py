@@ -14,7 +14,8 @@ DEMO_CONFIGS = dict(
     'vlmo_multiway-t16_1xb64-3e_demo-world-stage1-mim.py',
     vlmo_stage2='configs/vlmo/'
     'vlmo_multiway-t16_1xb64-2e_demo-world-stage2-textmlm.py',
-    vlmo_stage3='configs/vlmo/vlmo_multiway-t16_1xb64-10e_demo-world-stage3.py',
+    vlmo_stage3='configs/vlmo/'
+    'vlmo_multiway-t16_1xb64-10e_demo-world-stage3.py',
     beit3_pretrain='configs/beit3/'
     'beit3_multiway-t16_1xb64-5e_demo-world-pretrain.py',
     beit3='configs/beit3/beit3_multiway-t16_1xb64-10e_demo-world.py',

@@ -11,12 +11,11 @@ preprocessor)::
         configs/beit3/beit3_multiway-t16_1xb64-5e_demo-world-pretrain.py
 
     # or over the patch tokens of a frozen image encoder, e.g. the ViT of a
-    # trained demo-world CLIP checkpoint
+    # trained demo-world ALBEF checkpoint
     python tools/analysis_tools/build_visual_tokenizer.py CONFIG \\
-        --source encoder \\
-        --encoder-config configs/albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py \\
-        --encoder-checkpoint work_dirs/albef.../epoch_15.pth \\
-        --encoder-key visual_encoder
+        --source encoder --encoder-key visual_encoder \\
+        --encoder-config ALBEF_DEMO_CONFIG \\
+        --encoder-checkpoint work_dirs/ALBEF_DEMO_RUN/epoch_15.pth
 
 Every training image is used once (captions of one image share it).
 faiss's k-means (``niter`` iterations, seeded) clusters the patch features:

@@ -32,7 +32,9 @@ text_path = [
     'text_embeddings.*', 'transformer.blocks.*.norm2_text.*',
     'transformer.blocks.*.mlp_text.*'
 ]
-vl_expert = ['transformer.blocks.*.norm2_vl.*', 'transformer.blocks.*.mlp_vl.*']
+vl_expert = [
+    'transformer.blocks.*.norm2_vl.*', 'transformer.blocks.*.mlp_vl.*'
+]
 frozen_in_image_stage = text_path + vl_expert
 frozen_in_text_stage = image_path + vl_expert
 # The stages' optimizer delta: frozen parameters leave the optimizer, no

@@ -18,7 +18,14 @@ Shared (part 2 -- ViLT, VLMo, BEiT-3, CoCa -- builds on them):
   ``checkpoint_convert.py`` (official ALBEF / BLIP layouts).
 
 Models: ``clip/`` (:class:`ClipDualEncoder`), ``albef/`` (:class:`ALBEF`),
-``blip/`` (:class:`BLIPMED`). Losses live in ``models/losses`` (ITC, ITM,
+``blip/`` (:class:`BLIPMED`), ``vilt/`` (:class:`ViLT`), ``vlmo/``
+(:class:`VLMo` on the Multiway block of ``models/layers``), ``beit3/``
+(:class:`BEiT3` on torchscale), ``coca/`` (:class:`CoCa` on open_clip).
+ViLT and VLMo share :class:`SingleStreamModel` (``single_stream.py``: text
+embeddings, the fused pass's heads and losses); masked image modelling
+reads :class:`KMeansVisualTokenizer` (``visual_tokenizer.py``) and
+``masked_modeling.py``; ITM batches with hard negatives come from
+:func:`itm_pairs`. Losses live in ``models/losses`` (ITC, ITM,
 MLM, LM), the BERT side in ``models/language`` (``CrossAttentionBert``,
 tokenizers), the ITM head in ``models/heads``.
 """

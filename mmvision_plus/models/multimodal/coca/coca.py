@@ -108,6 +108,10 @@ class CoCa(ClipDualEncoder):
         super().__init__(clip, tokenizer, max_text_length, pretrained,
                          **kwargs)
         init_multimodal_decoder(self.clip.text_decoder)
+        vocab = self.clip.text_decoder.text_projection.size(1)
+        if vocab < self.tokenizer.vocab_size:
+            raise ValueError(f'CoCa: the decoder predicts {vocab} tokens, the '
+                             f'tokenizer has {self.tokenizer.vocab_size}')
         pad_id = self.clip.pad_id
         if pad_id != self.tokenizer.pad_token_id:
             raise ValueError(f'CoCa: open_clip pad_id {pad_id} differs from '
