@@ -6,6 +6,10 @@
     glee = GLEEInferencer(config, checkpoint='work_dirs/.../epoch_12.pth')
     out = glee('scene.png', texts=['circle', 'star'], out_dir='vis/')
     out = glee(['a.png', 'b.png'], texts=['the red star'], task='grounding')
+    # interactive segmentation (a config whose model has a visual prompter)
+    out = glee('scene.png', points=[[40, 60], [90, 20]], point_labels=[1, 0])
+    out = glee('scene.png', boxes=[[10, 10, 80, 90]])
+    out = glee('scene.png', mask=previous_mask, points=[[30, 30]])  # refine
 
 It subclasses ``DetInferencer`` (batching, visualisation with
 ``DetLocalVisualizer``, json-friendly predictions) and adds what GLEE needs:
@@ -26,10 +30,33 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmvision_plus.datasets.transforms import StrictLoadImageFromFile
 from mmvision_plus.models.language.tokenizers import EmptyPromptError
+from mmvision_plus.models.layers.glee_visual_prompt import VisualPrompt
 
 InputType = Union[str, np.ndarray]
 # transforms that need annotations; inference prompts come with the call
 DATASET_ONLY_TRANSFORMS = ('LoadAnnotations', 'FormatGLEEPrompts')
+
+
+def check_text_prompts(texts: Union[str, Sequence[str]], task: str,
+                       text_encoder, caller: str) -> tuple:
+    """The call's prompts as a tuple, checked before any image work.
+
+    Raises:
+        EmptyPromptError: No text (or an empty one).
+        ValueError: Several texts for ``task='grounding'``.
+        PromptTooLongError: A text longer than the encoder's context.
+    """
+    texts = tuple([texts] if isinstance(texts, str) else texts)
+    if len(texts) == 0:
+        raise EmptyPromptError(
+            f'{caller}: `texts` is empty; give the class names to detect, '
+            'one expression with task="grounding", or a visual prompt '
+            '(points, boxes, scribbles, mask)')
+    if task == 'grounding' and len(texts) != 1:
+        raise ValueError(f'{caller}: grounding takes one expression, got '
+                         f'{len(texts)} texts')
+    text_encoder.tokenizer(list(texts))
+    return texts
 
 
 class _LoadInferenceImage(BaseTransform):
@@ -93,7 +120,8 @@ class GLEEInferencer(DetInferencer):
                 continue
             if 'meta_keys' in transform:
                 transform['meta_keys'] = tuple(
-                    k for k in transform['meta_keys'] if k != 'img_id')
+                    k for k in transform['meta_keys']
+                    if k != 'img_id') + ('visual_prompt', )
             pipeline.append(transform)
         if not any(isinstance(t, _LoadInferenceImage) for t in pipeline):
             raise ValueError('GLEEInferencer: the test pipeline has no '
@@ -101,24 +129,19 @@ class GLEEInferencer(DetInferencer):
         return Compose(pipeline)
 
     def _check_prompts(self, texts: Sequence[str], task: str) -> tuple:
-        if isinstance(texts, str):
-            texts = [texts]
-        texts = tuple(texts)
-        if len(texts) == 0:
-            raise EmptyPromptError(
-                'GLEEInferencer: `texts` is empty; give the class names to '
-                'detect, or one expression with task="grounding"')
-        if task == 'grounding' and len(texts) != 1:
-            raise ValueError('GLEEInferencer: grounding takes one expression, '
-                             f'got {len(texts)} texts')
-        # raises EmptyPromptError / PromptTooLongError before any image work
-        self.model.text_encoder.tokenizer(list(texts))
-        return texts
+        return check_text_prompts(texts, task, self.model.text_encoder,
+                                  type(self).__name__)
 
     def __call__(self,
                  inputs: Union[InputType, Sequence[InputType]],
-                 texts: Sequence[str],
+                 texts: Optional[Sequence[str]] = None,
                  task: str = 'instance',
+                 points: Optional[Sequence] = None,
+                 point_labels: Optional[Sequence[int]] = None,
+                 boxes: Optional[Sequence] = None,
+                 scribbles: Optional[Sequence] = None,
+                 scribble_labels: Optional[Sequence[int]] = None,
+                 mask: Optional[np.ndarray] = None,
                  batch_size: int = 1,
                  out_dir: str = '',
                  pred_score_thr: float = 0.3,
@@ -130,11 +153,22 @@ class GLEEInferencer(DetInferencer):
         Args:
             inputs: An image path, an array (H, W, 3) BGR, or a list of
                 them.
-            texts (Sequence[str]): Class names (``det`` / ``instance`` /
-                ``open_world``) or one referring expression
-                (``grounding``).
+            texts (Sequence[str], optional): Class names (``det`` /
+                ``instance`` / ``open_world``) or one referring expression
+                (``grounding``). With a visual prompt: optional context
+                names (default ``['object']``).
             task (str): ``'instance'`` (default: boxes and masks),
-                ``'det'`` (boxes only), ``'open_world'``, ``'grounding'``.
+                ``'det'`` (boxes only), ``'open_world'``, ``'grounding'``;
+                a visual prompt makes it ``'interactive'``.
+            points (Sequence, optional): Clicks ``[[x, y], ...]`` in image
+                pixels (visual prompt; the same for every image).
+            point_labels (Sequence[int], optional): 1 positive / 0 negative
+                per click (default all positive).
+            boxes (Sequence, optional): ``[[x1, y1, x2, y2], ...]``.
+            scribbles (Sequence, optional): Polylines ``[[[x, y], ...]]``.
+            scribble_labels (Sequence[int], optional): 1 / 0 per scribble.
+            mask (np.ndarray, optional): (H, W) mask (a previous result to
+                refine, or the object).
             batch_size (int): Images per forward pass.
             out_dir (str): Where to write ``vis/<image>`` (drawn
                 predictions) and ``preds/<image>.json``; '' writes nothing.
@@ -147,20 +181,31 @@ class GLEEInferencer(DetInferencer):
         Returns:
             dict: ``predictions``: per image ``labels`` (indices into
             ``texts``), ``label_names``, ``scores``, ``bboxes`` (xyxy, image
-            pixels) and ``masks`` (COCO RLE) for mask tasks;
+            pixels) and ``masks`` (COCO RLE) for mask tasks; for a visual
+            prompt one object, its score the model's confidence;
             ``visualization``: the drawn images if requested.
 
         Raises:
-            EmptyPromptError: ``texts`` is empty or holds an empty string.
+            EmptyPromptError: ``texts`` is empty or holds an empty string
+                (and no visual prompt is given).
+            VisualPromptError: A visual prompt outside an image, of the
+                wrong shape, or with nothing positive.
             PromptTooLongError: A text exceeds the text encoder's context.
             FileNotFoundError, OSError: An image path that cannot be read.
         """
-        texts = self._check_prompts(texts, task)
+        visual = VisualPrompt.from_inputs(points, point_labels, boxes,
+                                          scribbles, scribble_labels, mask)
+        if visual is not None:
+            task = 'interactive'
+            texts = ('object', ) if texts is None else texts
+        texts = self._check_prompts(() if texts is None else texts, task)
         if not isinstance(inputs, (list, tuple)):
             inputs = [inputs]
         samples = []
         for item in inputs:
             sample = dict(text=texts, task=task, dn_table=None)
+            if visual is not None:
+                sample['visual_prompt'] = visual
             if isinstance(item, np.ndarray):
                 sample['img'] = item
             else:
@@ -186,7 +231,7 @@ class GLEEInferencer(DetInferencer):
         texts = data_sample.metainfo['text']
         result['label_names'] = [texts[i] for i in result['labels']]
         if pred_out_dir:
-            if 'img_path' in data_sample:
+            if data_sample.get('img_path'):  # arrays have img_path None
                 name = osp.splitext(osp.basename(data_sample.img_path))[0]
             else:
                 name = str(self.num_predicted_imgs)

@@ -5,11 +5,13 @@ from .depth_dataset import DepthDataset
 from .image_text import ImageTextFormatError, KarpathyImageText
 from .pedes import CUHKPEDES, ICFGPEDES, PEDESDataset, RSTPReid
 from .refcoco_grounding import RefCocoFormatError, RefCocoGroundingDataset
+from .ref_vos import RefVOSDataset, RefVOSFormatError
 from .transforms import *  # noqa: F401,F403
 
 __all__: list = ['CUHKPEDES', 'ICFGPEDES', 'PEDESDataset', 'RSTPReid']
 __all__ += ['CocoSemSegDataset', 'DepthDataset']
 __all__ += ['RefCocoFormatError', 'RefCocoGroundingDataset']
+__all__ += ['RefVOSDataset', 'RefVOSFormatError']
 __all__ += ['ImageTextFormatError', 'KarpathyImageText']
 __all__ += ['CocoFormatError', 'StrictCocoDataset', 'load_coco_json',
             'validate_coco_dict', 'ensure_demo_world', 'generate_demo_world']

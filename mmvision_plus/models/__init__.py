@@ -9,5 +9,6 @@ from .losses import *  # noqa: F401,F403
 from .multimodal import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .retrievers import *  # noqa: F401,F403
+from .trackers import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
 from .selfsup import *  # noqa: F401,F403

@@ -56,6 +56,19 @@ def loaders(cfg: Config):
                 yield split, dataset
 
 
+def frame_transforms(pipeline: list) -> list:
+    """The transforms of a pipeline, those that a video pipeline's
+    ``TransformBroadcaster`` applies to every frame included."""
+    out = []
+    for transform in pipeline:
+        if isinstance(transform, dict) and \
+                transform['type'].endswith('TransformBroadcaster'):
+            out += frame_transforms(transform['transforms'])
+        else:
+            out.append(transform)
+    return out
+
+
 def without(cfg: dict, *paths: str) -> dict:
     """A copy of ``cfg`` without the (dotted) keys in ``paths``."""
     cfg = copy.deepcopy(cfg)
@@ -106,7 +119,8 @@ def test_datasets_read_through_the_checking_classes(path):
         scope = dataset.get('_scope_', cfg.default_scope)
         dataset_cls = resolve(DATASETS, dataset.type, scope)
         assert dataset_cls is not None, (split, dataset.type)
-        loads = [resolve(TRANSFORMS, t.type, scope) for t in dataset.pipeline
+        loads = [resolve(TRANSFORMS, t.type, scope)
+                 for t in frame_transforms(dataset.pipeline)
                  if 'LoadImage' in t.type]
         assert len(loads) == 1, (split, dataset.pipeline)
         if scope == 'mmdet':

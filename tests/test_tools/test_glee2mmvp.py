@@ -258,13 +258,15 @@ def test_every_official_tensor_is_mapped_or_dropped_and_loads_strictly():
         'glee.text_encoder_teacher.text_model.final_layer_norm.weight':
         'text_encoder.teacher.text_model.final_layer_norm.weight',
         'glee.lang_projection': 'text_encoder.lang_projection',
+        'glee.sot_fuser.refine.2.weight':
+        'visual_prompter.template_convs.2.weight',
+        'glee.mask_sptial_embed.3': 'visual_prompter.spatial_embeds.3',
+        'glee.pn_indicator.weight': 'visual_prompter.pn_indicator.weight',
     }
     for theirs, mine in pairs.items():
         assert torch.equal(state[mine], official[theirs]), mine
     dropped = set(dropped)
-    assert 'pn_indicator.weight' in dropped
     assert 'criterion.empty_weight' in dropped
-    assert 'sot_fuser.refine.2.weight' in dropped
     assert 'predictor.decoder.norm.weight' in dropped
     assert 'predictor.decoder.bbox_embed.1.layers.0.weight' in dropped
     assert 'text_encoder.text_model.embeddings.position_ids' in dropped
@@ -284,6 +286,12 @@ def test_unknown_or_inconsistent_tensors_stop_the_conversion():
     teacherless, dropped = convert(
         official_state_dict(official_checkpoint()), keep_teacher=False)
     assert not any(k.startswith('text_encoder.teacher') for k in teacherless)
+    text_only, dropped = convert(
+        official_state_dict(official_checkpoint()),
+        keep_visual_prompter=False)
+    assert not any(k.startswith('visual_prompter') for k in text_only)
+    assert {'pn_indicator.weight', 'sot_fuser.refine.2.weight',
+            'mask_sptial_embed.0'} <= set(dropped)
 
 
 def test_command_line_writes_a_loadable_checkpoint(tmp_path, subprocess_env):

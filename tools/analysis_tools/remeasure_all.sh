@@ -15,7 +15,7 @@
 # Environment: PYTHON (default .venv/bin/python), THREADS (default 2),
 # SEEDS (default "0 1 2"), WORK (work dirs, default work_dirs/table),
 # STEPS (default: all, in this order: demo_world siou focal demo dinov2 dinov2_ssl
-# mdrl vl vl2 tables), and, for a quick check of the script itself (not for
+# mdrl vl vl2 glee_video tables), and, for a quick check of the script itself (not for
 # README numbers), RESULTS_DIR (one folder for all records instead of
 # configs/<algo>/results/) and OPTIONS (--cfg-options for every run, e.g.
 # "train_cfg.max_epochs=1"). A killed run can be started again: --skip-existing skips every
@@ -27,7 +27,7 @@ PYTHON=${PYTHON:-.venv/bin/python}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-0 1 2}
 WORK=${WORK:-work_dirs/table}
-STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl vl2 tables}
+STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl vl2 glee_video tables}
 RESULTS_DIR=${RESULTS_DIR:-}
 OPTIONS=${OPTIONS:-}
 
@@ -170,6 +170,58 @@ step_vl2() {
     "$PYTHON" tools/analysis_tools/vl_benchmark.py --seeds $SEEDS \
         --threads "$THREADS" --work-dir-root "$WORK" --skip-existing \
         "${extra[@]}"
+}
+
+# A test-only evaluation of a trained checkpoint, recorded like run_table's
+# (skipped when its record has a test section).
+test_only() {
+    local config=$1 seed=$2 checkpoint=$3
+    shift 3
+    local record
+    record="$(dirname "$config")/results/$(basename "$config" .py)_seed$seed.json"
+    if [ -n "$RESULTS_DIR" ]; then record="$RESULTS_DIR/$(basename "$record")"; fi
+    if "$PYTHON" -c "import sys; from mmvision_plus.utils.results_record import load_record; r = load_record(sys.argv[1]); sys.exit(0 if r and r.get('test') else 1)" "$record"; then
+        return
+    fi
+    # shellcheck disable=SC2086  # OPTIONS is a list
+    OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" \
+        "$PYTHON" tools/test.py "$config" "$checkpoint" \
+        --work-dir "$WORK/$(basename "$config" .py)/seed$seed/test" \
+        --record "$record" --cfg-options randomness.seed="$seed" "$@" \
+        $OPTIONS
+}
+
+# GLEE's video tasks and visual prompts (configs/glee/README.md): the demo
+# image models they start from (instance, grounding; nothing is retrained
+# when their records are complete), the video and interactive fine-tuning,
+# then test-only evaluations with the same checkpoints: the association
+# baselines, VOS (interactive model) and R-VOS (grounding model).
+step_glee_video() {
+    local glee=configs/glee
+    run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-instance.py" \
+        --metrics coco/bbox_mAP coco/segm_mAP
+    run_table "$glee/glee_r18_demo_1xb4-4e_demo-world-refcoco.py" \
+        --metrics refexp/rec_accuracy refexp/res_miou
+    "$PYTHON" tools/data/make_demo_world_rvos.py data/demo_world
+    local instance="load_from=$WORK/glee_r18_demo_1xb4-12e_demo-world-instance/seed{seed}/epoch_12.pth"
+    run_table "$glee/glee_r18_demo_1xb2-4e_demo-world-vis.py" \
+        --metrics youtube_vis/segm_mAP mot/HOTA mot/IDF1 \
+        --cfg-options "$instance"
+    run_table "$glee/glee_r18_demo-interactive_1xb4-4e_demo-world.py" \
+        --metrics interactive/mIoU_1 interactive/mIoU_5 interactive/NoC_85 \
+        --cfg-options "$instance"
+    local seed
+    for seed in $SEEDS; do
+        local vis="$WORK/glee_r18_demo_1xb2-4e_demo-world-vis/seed$seed/epoch_4.pth"
+        test_only "$glee/glee_r18_demo_1xb2-4e_demo-world-vis-iou-assoc.py" \
+            "$seed" "$vis"
+        test_only "$glee/glee_r18_demo_1xb2-4e_demo-world-vis-no-assoc.py" \
+            "$seed" "$vis"
+        test_only "$glee/glee_r18_demo-interactive_demo-world-vos.py" "$seed" \
+            "$WORK/glee_r18_demo-interactive_1xb4-4e_demo-world/seed$seed/epoch_4.pth"
+        test_only "$glee/glee_r18_demo_demo-world-rvos.py" "$seed" \
+            "$WORK/glee_r18_demo_1xb4-4e_demo-world-refcoco/seed$seed/epoch_4.pth"
+    done
 }
 
 # README blocks (and the SIoU curve) and metafile results from the records.

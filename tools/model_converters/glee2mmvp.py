@@ -49,6 +49,9 @@ Mapping (official, under ``glee.`` -> ours)::
   text_encoder.text_model.*               text_encoder.clip.text_model.*
   text_encoder_teacher.text_model.*       text_encoder.teacher.text_model.*
   lang_projection                         text_encoder.lang_projection
+  sot_fuser.refine.{i}.*                  visual_prompter.template_convs.{i}.*
+  mask_sptial_embed.{i}                   visual_prompter.spatial_embeds.{i}
+  pn_indicator.weight                     visual_prompter.pn_indicator.weight
 
 Deliberately dropped:
 
@@ -56,10 +59,10 @@ Deliberately dropped:
   ``predictor.decoder.bbox_embed.{n}.*``: the same modules as
   ``predictor.decoder_norm`` / ``predictor._bbox_embed`` registered again
   (checked equal before dropping);
-* ``sot_fuser.*``, ``mask_sptial_embed.{n}``, ``pn_indicator.weight``: the
-  visual-prompt encoder (template fuser, per-level point embeddings,
-  positive/negative indicator), for the visual-prompt tasks of a later
-  issue;
+* with ``--no-visual-prompter``: ``sot_fuser.*``, ``mask_sptial_embed.{n}``,
+  ``pn_indicator.weight``, the visual-prompt encoder (template fuser,
+  per-level point embeddings, positive/negative indicator), for models
+  without a ``visual_prompter`` (text prompts only);
 * ``criterion.empty_weight``: the no-object weight of a softmax loss GLEE
   does not use (its class loss is a sigmoid focal loss);
 * ``*.embeddings.position_ids``: a constant buffer of older Hugging Face
@@ -172,7 +175,13 @@ RULES: List[Tuple[str, str]] = [
     (r'^text_encoder_teacher\.text_model\.(.+)$',
      r'text_encoder.teacher.text_model.\1'),
     (r'^lang_projection$', 'text_encoder.lang_projection'),
+    # visual prompter
+    (r'^sot_fuser\.refine\.(\d+)\.(.+)$',
+     r'visual_prompter.template_convs.\1.\2'),
+    (r'^mask_sptial_embed\.(\d+)$', r'visual_prompter.spatial_embeds.\1'),
+    (r'^pn_indicator\.weight$', 'visual_prompter.pn_indicator.weight'),
 ]
+VISUAL_PROMPTER = r'^(sot_fuser\.|mask_sptial_embed\.|pn_indicator\.)'
 # registered twice in the official model: dropped once checked equal to
 DUPLICATES: List[Tuple[str, str]] = [
     (r'^predictor\.decoder\.norm\.(.+)$', r'predictor.decoder_norm.\1'),
@@ -181,9 +190,6 @@ DUPLICATES: List[Tuple[str, str]] = [
      r'predictor._bbox_embed.\1'),
 ]
 DROPPED = [
-    r'^sot_fuser\.',
-    r'^mask_sptial_embed\.\d+$',
-    r'^pn_indicator\.weight$',
     r'^criterion\.empty_weight$',
     r'\.embeddings\.position_ids$',
 ]
@@ -219,7 +225,9 @@ def official_state_dict(checkpoint: dict) -> Dict[str, Tensor]:
 
 def convert(state_dict: Dict[str, Tensor],
             keep_teacher: bool = True,
-            keep_backbone: bool = False) -> Tuple[OrderedDict, List[str]]:
+            keep_backbone: bool = False,
+            keep_visual_prompter: bool = True
+            ) -> Tuple[OrderedDict, List[str]]:
     """Map an official GLEE state dict to mmvision_plus keys.
 
     Args:
@@ -228,6 +236,8 @@ def convert(state_dict: Dict[str, Tensor],
             encoder (for ``mode='distill'`` models).
         keep_backbone (bool): Keep non-ResNet backbone tensors unmapped
             under ``backbone.`` (Swin / EVA02 of GLEE-Plus / Pro).
+        keep_visual_prompter (bool): Map the visual-prompt encoder (for
+            models with a ``visual_prompter``); False drops it.
 
     Returns:
         tuple[OrderedDict, list[str]]: Our state dict, and the dropped
@@ -248,7 +258,8 @@ def convert(state_dict: Dict[str, Tensor],
             dropped.append(key)
             continue
         if any(re.search(p, key) for p in DROPPED) or (
-                not keep_teacher and key.startswith('text_encoder_teacher.')):
+                not keep_teacher and key.startswith('text_encoder_teacher.')
+        ) or (not keep_visual_prompter and re.match(VISUAL_PROMPTER, key)):
             dropped.append(key)
             continue
         new_key = _apply(RULES, key)
@@ -281,12 +292,16 @@ def main() -> None:
     parser.add_argument(
         '--keep-backbone', action='store_true',
         help='keep non-ResNet backbone tensors unmapped under backbone.')
+    parser.add_argument(
+        '--no-visual-prompter', action='store_true',
+        help='drop the visual-prompt encoder (models with text prompts '
+        'only)')
     args = parser.parse_args()
     # official checkpoints hold detectron2 metadata (iteration, ...)
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     state_dict, dropped = convert(
         official_state_dict(checkpoint), not args.no_teacher,
-        args.keep_backbone)
+        args.keep_backbone, not args.no_visual_prompter)
     if osp.dirname(args.dst):
         os.makedirs(osp.dirname(args.dst), exist_ok=True)
     with atomic_write(args.dst) as f:

@@ -10,7 +10,13 @@ table of the dataset) and remaps the GT labels to the prompt list:
   negatives up to ``max_classes`` (LVIS / Objects365-size vocabularies,
   official: 100) and classes held out of training (open vocabulary);
 * ``open_world``: the single prompt ``'object'``, every instance label 0;
-* ``grounding``: the sample's one referring expression, label 0.
+* ``grounding``: the sample's one referring expression, label 0;
+* ``interactive``: as ``instance`` (the class names); the visual prompt of
+  each sample (``visual_prompt``, set at inference) picks the object.
+
+Video datasets (mmdet's ``YouTubeVISDataset``) carry no ``text``: give the
+class names with ``classes``. Track ids (``gt_instances_ids``) follow the
+instances they belong to.
 
 mmdet's ``RandomSamplingNegPos`` does the positive/negative sampling for
 GroundingDINO's captions (a Hugging Face tokenizer and token spans); GLEE
@@ -24,8 +30,9 @@ from mmcv.transforms import BaseTransform
 
 from mmvision_plus.registry import TRANSFORMS
 
-GLEE_TASKS = ('det', 'instance', 'open_world', 'grounding')
-GT_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_masks', 'gt_ignore_flags')
+GLEE_TASKS = ('det', 'instance', 'open_world', 'grounding', 'interactive')
+GT_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_masks', 'gt_ignore_flags',
+           'gt_instances_ids')
 
 
 def select_instances(results: dict, keep: np.ndarray) -> None:
@@ -58,6 +65,9 @@ class FormatGLEEPrompts(BaseTransform):
             held out of training for open-vocabulary evaluation).
         open_world_prompt (str): The prompt of ``open_world``. Default
             ``'object'``.
+        classes (Sequence[str], optional): The class names, for samples
+            without ``text`` (video datasets). Default None: ``text`` is
+            required.
     """
 
     def __init__(self,
@@ -65,7 +75,8 @@ class FormatGLEEPrompts(BaseTransform):
                  dn_table: str,
                  max_classes: Optional[int] = None,
                  exclude_classes: Sequence[str] = (),
-                 open_world_prompt: str = 'object') -> None:
+                 open_world_prompt: str = 'object',
+                 classes: Optional[Sequence[str]] = None) -> None:
         if task not in GLEE_TASKS:
             raise ValueError(f'FormatGLEEPrompts: task must be one of '
                              f'{GLEE_TASKS}, got {task!r}')
@@ -76,9 +87,11 @@ class FormatGLEEPrompts(BaseTransform):
         self.max_classes = max_classes
         self.exclude_classes = tuple(exclude_classes)
         self.open_world_prompt = open_world_prompt
+        self.classes = None if classes is None else tuple(classes)
 
     def _class_prompts(self, results: dict, names: list) -> list:
-        """Class names for det/instance; remaps labels in ``results``."""
+        """Class names for det/instance/interactive; remaps labels in
+        ``results``."""
         unknown = set(self.exclude_classes) - set(names)
         if unknown:
             raise KeyError(f'FormatGLEEPrompts: exclude_classes '
@@ -117,13 +130,15 @@ class FormatGLEEPrompts(BaseTransform):
             dict: ``results`` with ``text`` (tuple of str), ``task``,
             ``dn_table`` and labels indexing ``text``.
         """
+        if 'text' not in results and self.classes is not None:
+            results['text'] = self.classes
         if 'text' not in results:
             raise KeyError(
                 f'FormatGLEEPrompts: {results.get("img_path", "")}: no '
                 "'text' in the sample (set return_classes=True on a "
                 'detection dataset)')
         names = list(results['text'])
-        if self.task in ('det', 'instance'):
+        if self.task in ('det', 'instance', 'interactive'):
             prompts = self._class_prompts(results, names)
         elif self.task == 'open_world':
             prompts = [self.open_world_prompt]

@@ -11,3 +11,9 @@ __all__ += ['DepthMetric', 'depth_errors', 'MeanIoUMetric',
 __all__ += ['ReferringExpressionMetric']
 __all__ += ['CaptionBleuCider']
 __all__ += ['ImageTextRecall']
+from .interactive_seg_metric import InteractiveSegMetric
+from .mot_metric import TrackEvalMOTMetric
+from .vos_metric import VideoObjectSegMetric
+from .youtube_vis_metric import NumpyCompatYouTubeVISMetric
+__all__ += ['InteractiveSegMetric', 'NumpyCompatYouTubeVISMetric',
+            'TrackEvalMOTMetric', 'VideoObjectSegMetric']

@@ -588,28 +588,69 @@ class GLEEHead(BaseModule):
             scores = out['cls'][i, :, :num_classes].sigmoid()
             k = min(max_per_img, scores.numel())
             top_scores, top_inds = scores.flatten().topk(k)
-            query_inds = top_inds // num_classes
-            labels = top_inds % num_classes
-            img_h, img_w = meta['img_shape']
-            bboxes = self._pixel_boxes(out['boxes'][i, query_inds], meta)
-            bboxes[:, 0::2].clamp_(min=0, max=img_w)
-            bboxes[:, 1::2].clamp_(min=0, max=img_h)
-            result = InstanceData(labels=labels,
-                                  query_embeds=query_embeds[i, query_inds])
-            if out['masks'] is not None:
-                masks = self._image_masks(out['masks'][i, query_inds], meta,
-                                          rescale)
-                binary = masks > 0
-                mask_scores = (masks.sigmoid() * binary).flatten(1).sum(1) / \
-                    (binary.flatten(1).sum(1) + 1e-6)
-                top_scores = top_scores * mask_scores
-                result.masks = binary
-            if rescale:
-                bboxes /= bboxes.new_tensor(meta['scale_factor']).repeat(1, 2)
-            result.bboxes = bboxes
-            result.scores = top_scores
-            results.append(result)
+            results.append(self._instances(
+                out, i, top_inds // num_classes, top_inds % num_classes,
+                top_scores, query_embeds, meta, rescale, mask_scoring=True))
         return results
+
+    def predict_by_confidence(self,
+                              out: Dict,
+                              query_embeds: Tensor,
+                              batch_img_metas: List[dict],
+                              rescale: bool = True,
+                              max_per_img: int = 1) -> List[InstanceData]:
+        """The prompted objects of visual-prompt predictions.
+
+        The queries with the highest confidence (sigmoid of the confidence
+        head) are the answer, as in the official visual-prompt inference;
+        their score is that confidence, their label 0.
+
+        Args:
+            out (dict): Last layer's predictions (matching queries only).
+            query_embeds (Tensor): (bs, Q, C) object embeddings.
+            batch_img_metas (list[dict]): As :meth:`predict_by_feat`.
+            rescale (bool): Boxes and masks in the original image frame.
+            max_per_img (int): Objects kept per image. Default 1.
+
+        Returns:
+            list[InstanceData]: As :meth:`predict_by_feat`.
+        """
+        results = []
+        for i, meta in enumerate(batch_img_metas):
+            conf = out['conf'][i, :, 0].sigmoid()
+            scores, query_inds = conf.topk(min(max_per_img, len(conf)))
+            results.append(self._instances(
+                out, i, query_inds, torch.zeros_like(query_inds), scores,
+                query_embeds, meta, rescale, mask_scoring=False))
+        return results
+
+    def _instances(self, out: Dict, i: int, query_inds: Tensor,
+                   labels: Tensor, scores: Tensor, query_embeds: Tensor,
+                   meta: dict, rescale: bool,
+                   mask_scoring: bool) -> InstanceData:
+        """Image ``i``'s detections of the chosen queries: boxes clamped
+        to the image, masks thresholded at 0 (scores times the mean mask
+        probability inside the mask with ``mask_scoring``), optionally in
+        the original image frame."""
+        img_h, img_w = meta['img_shape']
+        bboxes = self._pixel_boxes(out['boxes'][i, query_inds], meta)
+        bboxes[:, 0::2].clamp_(min=0, max=img_w)
+        bboxes[:, 1::2].clamp_(min=0, max=img_h)
+        result = InstanceData(labels=labels,
+                              query_embeds=query_embeds[i, query_inds])
+        if out['masks'] is not None:
+            masks = self._image_masks(out['masks'][i, query_inds], meta,
+                                      rescale)
+            binary = masks > 0
+            if mask_scoring:
+                scores = scores * (masks.sigmoid() * binary).flatten(1).sum(
+                    1) / (binary.flatten(1).sum(1) + 1e-6)
+            result.masks = binary
+        if rescale:
+            bboxes /= bboxes.new_tensor(meta['scale_factor']).repeat(1, 2)
+        result.bboxes = bboxes
+        result.scores = scores
+        return result
 
     @staticmethod
     def _image_masks(masks: Tensor, meta: dict, rescale: bool) -> Tensor:

@@ -1,3 +1,4 @@
 from .glee import GLEE, PromptError
+from .glee_video import GLEEVideo
 
-__all__: list = ['GLEE', 'PromptError']
+__all__: list = ['GLEE', 'GLEEVideo', 'PromptError']

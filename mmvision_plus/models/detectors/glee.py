@@ -21,9 +21,11 @@ from torch.nn.init import normal_
 
 from mmvision_plus.models.layers.glee_layers import (
     GLEEDecoder, GLEEDenoisingQueryGenerator, GLEEEncoder, GLEEPixelEmbedding)
+from mmvision_plus.models.layers.glee_visual_prompt import GLEEVisualPrompter
 from mmvision_plus.registry import MODELS
 
-GLEE_TASKS = ('det', 'instance', 'open_world', 'grounding')
+# 'interactive': samples prompted with a VisualPrompt (needs a visual_prompter)
+GLEE_TASKS = ('det', 'instance', 'open_world', 'grounding', 'interactive')
 
 
 class PromptError(ValueError):
@@ -102,8 +104,11 @@ class GLEE(DeformableDETR):
         prompt_token_tasks (Sequence[str]): Tasks whose prompt tokens join
             the decoder's self-attention. Default ``('grounding', )``.
         mask_tasks (Sequence[str]): Tasks that predict masks. Default
-            ``('instance', 'open_world', 'grounding')``; in training, masks
-            are learnt when the samples also carry GT masks.
+            ``('instance', 'open_world', 'grounding', 'interactive')``; in
+            training, masks are learnt when the samples also carry GT masks.
+        visual_prompter (dict, optional): ``GLEEVisualPrompter`` arguments
+            (points, boxes, scribbles, masks as prompts; task
+            ``interactive``). Default None: text prompts only.
         train_cfg, test_cfg, data_preprocessor, init_cfg: As mmdet's DETRs.
     """
 
@@ -122,7 +127,8 @@ class GLEE(DeformableDETR):
                  num_feature_levels: int = 4,
                  prompt_token_tasks: Sequence[str] = ('grounding', ),
                  mask_tasks: Sequence[str] = ('instance', 'open_world',
-                                              'grounding'),
+                                              'grounding', 'interactive'),
+                 visual_prompter: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -139,6 +145,7 @@ class GLEE(DeformableDETR):
         self.dn_cfg = dn_cfg
         self.prompt_token_tasks = tuple(prompt_token_tasks)
         self.mask_tasks = tuple(mask_tasks)
+        self.visual_prompter_cfg = visual_prompter
         DetectionTransformer.__init__(
             self,
             backbone=backbone,
@@ -185,6 +192,10 @@ class GLEE(DeformableDETR):
             embed_dims=self.embed_dims,
             num_matching_queries=self.num_queries,
             **self.dn_cfg)
+        self.visual_prompter = None
+        if self.visual_prompter_cfg is not None:
+            self.visual_prompter = GLEEVisualPrompter(
+                embed_dims=self.embed_dims, **self.visual_prompter_cfg)
 
     def init_weights(self) -> None:
         """As DINO: children's own init, then Xavier on the transformer."""
@@ -263,6 +274,53 @@ class GLEE(DeformableDETR):
         if 'loss_distill' in encoded:
             prompts['loss_distill'] = encoded['loss_distill']
         return prompts
+
+    def encode_visual_prompts(self, batch_inputs: Tensor,
+                              batch_data_samples: SampleList, prompts: Dict,
+                              visual: Optional[Dict] = None) -> SampleList:
+        """Add the batch's visual prompts (if any) to ``prompts``.
+
+        The template tokens join the early-fusion tokens, the prompted
+        regions wait for the encoder output (point tokens, see
+        :meth:`pre_decoder`), and the task becomes ``interactive`` (the
+        confidence head selects and scores). Training batches may become
+        visual-prompt batches (``GLEEVisualPrompter.prompt_prob``), with
+        the prompted object as the only target.
+
+        Args:
+            batch_inputs (Tensor): (bs, 3, H, W).
+            batch_data_samples (list[DetDataSample]): The batch.
+            prompts (dict): :meth:`encode_prompts` output, updated in place.
+            visual (dict, optional): Already encoded visual prompts (e.g.
+                of a video's key frame, tokens included) to use as they are.
+
+        Returns:
+            list[DetDataSample]: The batch (training visual-prompt batches:
+            its samples with the prompted object as the only target).
+        """
+        if visual is None:
+            if self.visual_prompter is None:
+                if any('visual_prompt' in s.metainfo
+                       for s in batch_data_samples):
+                    raise PromptError('visual prompts need a model with a '
+                                      'visual_prompter')
+                return batch_data_samples
+            visual = self.visual_prompter.encode(
+                batch_inputs, batch_data_samples, prompts['task'],
+                self.extract_feat)
+            if visual is None:
+                return batch_data_samples
+            batch_data_samples = visual['data_samples']
+        template = visual['template_tokens']
+        prompts['fusion_feats'] = torch.cat(
+            [prompts['fusion_feats'], template], dim=1)
+        prompts['fusion_mask'] = torch.cat([
+            prompts['fusion_mask'],
+            prompts['fusion_mask'].new_ones(template.shape[:2])
+        ], dim=1)
+        prompts['visual'] = visual
+        prompts['task'] = 'interactive'
+        return batch_data_samples
 
     # ------------------------------------------------------------------ #
     # pipeline
@@ -413,9 +471,12 @@ class GLEE(DeformableDETR):
             'class_mask']
         output_memory, output_proposals = self.gen_encoder_output_proposals(
             memory, memory_mask, spatial_shapes)
-        enc_scores = head.class_logits(output_memory, class_embeds)
-        enc_scores = enc_scores.masked_fill(~class_mask[:, None, :],
-                                            float('-inf')).max(-1)[0]
+        if 'visual' in prompts:  # official: proposals by confidence
+            enc_scores = head.confidence_head(output_memory)[..., 0]
+        else:
+            enc_scores = head.class_logits(output_memory, class_embeds)
+            enc_scores = enc_scores.masked_fill(~class_mask[:, None, :],
+                                                float('-inf')).max(-1)[0]
         topk_indices = torch.topk(enc_scores, k=self.num_queries, dim=1)[1]
         enc_coords_unact = head.box_head(output_memory) + output_proposals
         topk_coords_unact = torch.gather(
@@ -452,11 +513,33 @@ class GLEE(DeformableDETR):
             dn_mask=dn_mask,
             prompt_tokens=None,
             prompt_mask=None)
-        if prompts['task'] in self.prompt_token_tasks:
+        if 'visual' in prompts:
+            decoder_inputs.update(self._visual_point_tokens(
+                prompts['visual'], memory, spatial_shapes))
+        elif prompts['task'] in self.prompt_token_tasks:
             decoder_inputs.update(
                 prompt_tokens=prompts['fusion_feats'],
                 prompt_mask=prompts['fusion_mask'])
         return decoder_inputs, head_inputs
+
+    def _visual_point_tokens(self, visual: Dict, memory: Tensor,
+                             spatial_shapes: Tensor) -> Dict:
+        """The visual prompts' point tokens, one set per level, from this
+        batch's encoder levels (coarsest first) unless ``visual`` already
+        holds them (stored there for reuse, e.g. on later video frames)."""
+        if visual['point_tokens'] is None:
+            sizes = (spatial_shapes[:, 0] * spatial_shapes[:, 1]).tolist()
+            maps = [
+                level.transpose(1, 2).reshape(
+                    memory.shape[0], -1, int(h), int(w))
+                for level, (h, w) in zip(memory.split(sizes, dim=1),
+                                         spatial_shapes.tolist())
+            ]
+            visual['point_tokens'], visual['point_masks'] = \
+                self.visual_prompter.point_tokens(maps, visual['pos'],
+                                                  visual['neg'])
+        return dict(prompt_tokens=visual['point_tokens'],
+                    prompt_mask=visual['point_masks'])
 
     def forward_decoder(self, query: Tensor, memory: Tensor,
                         memory_mask: Optional[Tensor],
@@ -502,8 +585,32 @@ class GLEE(DeformableDETR):
             ``GLEEHead.loss_by_feat``) and ``loss_distill`` when the text
             encoder distills.
         """
+        return self.loss_and_outputs(batch_inputs, batch_data_samples)[0]
+
+    def loss_and_outputs(self,
+                         batch_inputs: Tensor,
+                         batch_data_samples: SampleList,
+                         visual_prompts: bool = True) -> Tuple[Dict, Dict]:
+        """Losses of a batch and what they were computed from.
+
+        Args:
+            batch_inputs (Tensor): (bs, 3, H, W).
+            batch_data_samples (list[DetDataSample]): With GT and prompts.
+            visual_prompts (bool): Let the visual prompter turn the batch
+                into a visual-prompt batch (video batches keep their
+                targets: False).
+
+        Returns:
+            tuple[dict, dict]: The losses (see :meth:`loss`), and
+            ``layer_outputs`` (``GLEEHead.forward``), ``head_inputs``
+            (:meth:`forward_transformer`), ``prompts`` and the
+            ``data_samples`` the losses used.
+        """
         img_feats = self.extract_feat(batch_inputs)
         prompts = self.encode_prompts(batch_data_samples)
+        if visual_prompts:
+            batch_data_samples = self.encode_visual_prompts(
+                batch_inputs, batch_data_samples, prompts)
         head_inputs = self.forward_transformer(img_feats, batch_data_samples,
                                                prompts)
         dn_meta = head_inputs['dn_meta']
@@ -526,11 +633,21 @@ class GLEE(DeformableDETR):
             with_mask=head_inputs['mask_features'] is not None)
         if 'loss_distill' in prompts:
             losses['loss_distill'] = prompts['loss_distill']
-        return losses
+        return losses, dict(layer_outputs=layer_outputs,
+                            head_inputs=head_inputs, prompts=prompts,
+                            data_samples=batch_data_samples)
 
-    def forward_last_layer(self, batch_inputs: Tensor,
-                           batch_data_samples: SampleList) -> Tuple[Dict]:
+    def forward_last_layer(self,
+                           batch_inputs: Tensor,
+                           batch_data_samples: SampleList,
+                           visual: Optional[Dict] = None) -> Tuple[Dict]:
         """Image + prompts -> predictions of the last decoder layer.
+
+        Args:
+            batch_inputs (Tensor): (bs, 3, H, W).
+            batch_data_samples (list[DetDataSample]): With the prompts.
+            visual (dict, optional): Encoded visual prompts to use (see
+                :meth:`encode_visual_prompts`).
 
         Returns:
             tuple[dict, dict, Tensor]: The predictions (see
@@ -540,6 +657,8 @@ class GLEE(DeformableDETR):
         """
         img_feats = self.extract_feat(batch_inputs)
         prompts = self.encode_prompts(batch_data_samples)
+        self.encode_visual_prompts(batch_inputs, batch_data_samples, prompts,
+                                   visual)
         head_inputs = self.forward_transformer(img_feats, batch_data_samples,
                                                prompts)
         states = head_inputs['hidden_states'][-1]
@@ -559,13 +678,19 @@ class GLEE(DeformableDETR):
         Returns:
             list[DetDataSample]: ``pred_instances`` with ``bboxes``,
             ``scores``, ``labels`` (indices into the sample's ``text``),
-            ``query_embeds`` and, for mask tasks, ``masks``.
+            ``query_embeds`` and, for mask tasks, ``masks``; for visual
+            prompts the prompted object (highest confidence), label 0.
         """
         out, prompts, query_embeds = self.forward_last_layer(
             batch_inputs, batch_data_samples)
-        results = self.bbox_head.predict_by_feat(
-            out, prompts['class_mask'], query_embeds,
-            [s.metainfo for s in batch_data_samples], rescale=rescale)
+        metas = [s.metainfo for s in batch_data_samples]
+        if 'visual' in prompts:
+            results = self.bbox_head.predict_by_confidence(
+                out, query_embeds, metas, rescale=rescale)
+        else:
+            results = self.bbox_head.predict_by_feat(
+                out, prompts['class_mask'], query_embeds, metas,
+                rescale=rescale)
         return self.add_pred_to_datasample(batch_data_samples, results)
 
     def _forward(self, batch_inputs: Tensor,

@@ -36,5 +36,8 @@ __all__ = [
 __all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
             'GLEEDenoisingQueryGenerator', 'GLEEEncoder', 'GLEEEncoderLayer',
             'GLEEPixelEmbedding']
+from .glee_visual_prompt import (GLEEVisualPrompter, VisualPrompt,
+                                 VisualPromptError)
+__all__ += ['GLEEVisualPrompter', 'VisualPrompt', 'VisualPromptError']
 from .multiway_block import MultiwayBlock
 __all__ += ['MultiwayBlock']

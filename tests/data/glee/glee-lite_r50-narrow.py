@@ -1,8 +1,8 @@
 # GLEE-Lite's structure at test size: a ResNet-50 with 16 base channels,
 # width 256 (the official decoder's reference embedding needs it), 2 encoder
 # and 2 decoder layers, FFN 64, 2 sampling points, a 1-layer 32-wide CLIP
-# text tower (+ teacher). The official-layout checkpoint of the converter
-# test has the same sizes.
+# text tower (+ teacher), the visual prompter. The official-layout
+# checkpoint of the converter test has the same sizes.
 _base_ = '../../../configs/_base_/models/glee-lite_r50.py'
 
 model = dict(
@@ -18,4 +18,5 @@ model = dict(
     decoder=dict(
         num_layers=2,
         layer_cfg=dict(cross_attn_cfg=dict(num_points=2),
-                       ffn_cfg=dict(feedforward_channels=64))))
+                       ffn_cfg=dict(feedforward_channels=64))),
+    visual_prompter=dict(in_channels=[128, 256, 512]))
