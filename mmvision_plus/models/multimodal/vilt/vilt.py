@@ -22,7 +22,8 @@ out.
 Module names follow the official code (``transformer.{patch_embed,
 cls_token,pos_embed,blocks,norm}`` of a timm ViT, ``text_embeddings``,
 ``token_type_embeddings``, ``pooler``, ``itm_score``, ``mlm_score``):
-its checkpoints (``state_dict``) load as they are.
+its checkpoints' ``state_dict`` loads without a converter (non-strictly:
+heads not built here, such as ``mpp_score``, are skipped).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 

@@ -41,6 +41,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmengine.model import BaseModule
 from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
@@ -53,14 +54,20 @@ from .relative_position import VLMoRelativePosition, layer_biases
 TASKS = ('mim', 'textmlm', 'itc', 'itm', 'mlm')
 
 
-class ITCProjection(nn.Module):
-    """VLMo's ``ITCHead``: a linear map without bias, key ``fc``."""
+class ITCProjection(BaseModule):
+    """VLMo's ``ITCHead``: a linear map without bias, key ``fc``.
+
+    Args:
+        in_channels (int): Width of the [CLS] state.
+        out_channels (int): Width of the ITC space.
+    """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
         self.fc = nn.Linear(in_channels, out_channels, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Projected features (..., out_channels) of (..., in_channels)."""
         return self.fc(x)
 
 
