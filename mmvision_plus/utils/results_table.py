@@ -106,17 +106,24 @@ class MetricSpec:
     @classmethod
     def parse(cls, text: str) -> 'MetricSpec':
         """``[SECTION:]KEY[@STEP]``; a ``ValueError`` names what is wrong.
+
+        A metric name that itself contains ``@`` (``coco/AR@100``) writes it
+        doubled: ``coco/AR@@100``; a single ``@`` starts the step.
         """
         section, key = 'test', text
         head, sep, tail = text.partition(':')
         if sep and head in METRIC_SECTIONS:
             section, key = head, tail
+        match = re.fullmatch(r'((?:[^@]|@@)*)(?:@([^@]*))?', key)
+        if match is None:
+            raise ValueError(f'metric {text!r}: a literal "@" in a metric '
+                             'name is written "@@"')
+        key, step_text = match.group(1).replace('@@', '@'), match.group(2)
         step = None
-        if '@' in key:
-            key, step_text = key.rsplit('@', 1)
+        if step_text is not None:
             if not step_text.isdigit():
                 raise ValueError(f'metric {text!r}: the step after "@" must '
-                                 'be an integer')
+                                 'be an integer (a literal "@" is "@@")')
             step = int(step_text)
             if section != 'test':
                 raise ValueError(f'metric {text!r}: "@STEP" reads the '
@@ -132,7 +139,7 @@ class MetricSpec:
     def __str__(self) -> str:
         prefix = '' if self.section == 'test' else f'{self.section}:'
         suffix = '' if self.step is None else f'@{self.step}'
-        return f'{prefix}{self.key}{suffix}'
+        return f'{prefix}{self.key.replace("@", "@@")}{suffix}'
 
     @property
     def default_header(self) -> str:

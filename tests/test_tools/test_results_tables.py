@@ -297,6 +297,8 @@ def test_record_in_the_wrong_file_is_refused(records):
     ('coco/bbox_mAP@12', MetricSpec('test', 'coco/bbox_mAP', 12)),
     ('knn:20-NN top-1', MetricSpec('knn', '20-NN top-1')),
     ('time:train', MetricSpec('time', 'train')),
+    ('coco/AR@@100', MetricSpec('test', 'coco/AR@100')),
+    ('coco/AR@@100@4', MetricSpec('test', 'coco/AR@100', 4)),
 ])
 def test_metric_spec(text, expected):
     assert MetricSpec.parse(text) == expected
@@ -307,6 +309,7 @@ def test_metric_spec(text, expected):
     ('coco/bbox_mAP@x', 'must be an integer'),
     ('knn:top1@4', 'validation during training'),
     ('time:val', 'time of one of'),
+    ('coco/AR@1@2', 'literal "@"'),
 ])
 def test_metric_spec_errors(text, message):
     with pytest.raises(ValueError, match=message):
