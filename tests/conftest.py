@@ -23,6 +23,17 @@ def tiny_demo_world(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def tiny_caption_world(tmp_path_factory):
+    """A small demo world (captions part): 6 train / 3 val scenes of 64 px,
+    3 captions each (the vision-language tool tests)."""
+    from mmvision_plus.datasets.demo_world import generate_demo_world
+    out = tmp_path_factory.mktemp('vl_world') / 'demo_world'
+    generate_demo_world(str(out), seed=0, num_train=6, num_val=3, img_size=64,
+                        captions_per_image=3, only='captions')
+    return str(out)
+
+
+@pytest.fixture(scope='session')
 def python_exe():
     return sys.executable
 

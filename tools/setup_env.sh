@@ -87,6 +87,11 @@ CURRENT_STEP="OpenMMLab stack and runtime requirements (requirements/runtime.txt
 step "$CURRENT_STEP"
 "${PIP[@]}" install -q -r requirements/runtime.txt "torch==$TORCH_VERSION" "$SETUPTOOLS_SPEC"
 
+CURRENT_STEP="runtime requirements without their dependencies (requirements/no_deps.txt)"
+step "$CURRENT_STEP"
+# torchscale declares timm==0.6.13, which would replace the timm open_clip needs
+"${PIP[@]}" install -q --no-deps -r requirements/no_deps.txt "$SETUPTOOLS_SPEC"
+
 CURRENT_STEP="test requirements (requirements/tests.txt)"
 step "$CURRENT_STEP"
 "${PIP[@]}" install -q -r requirements/tests.txt "torch==$TORCH_VERSION" "$SETUPTOOLS_SPEC"
@@ -99,6 +104,7 @@ CURRENT_STEP="import check"
 step "$CURRENT_STEP"
 "$PY" - <<'PY'
 import mmcv, mmcv.ops, mmdet, mmengine, mmpretrain.models, torch, pkg_resources  # noqa
+import open_clip, timm, torchscale.model.BEiT3  # noqa
 import mmvision_plus
 print(f'torch {torch.__version__} | mmengine {mmengine.__version__} | mmcv {mmcv.__version__} '
       f'| mmdet {mmdet.__version__} | mmpretrain {mmpretrain.__version__} '

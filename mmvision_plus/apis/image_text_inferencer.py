@@ -1,4 +1,5 @@
-"""Inference with the image-text models (CLIP, ALBEF, BLIP)::
+"""Inference with the image-text models (CLIP, ALBEF, BLIP, ViLT, VLMo,
+BEiT-3, CoCa)::
 
     from mmvision_plus.apis import ImageTextInferencer
     vl = ImageTextInferencer('configs/blip/blip_vit-t16-med-t_1xb64-15e_'
@@ -6,14 +7,15 @@
     vl.retrieve_images(['a red circle above a blue square'],
                        ['a.png', 'b.png', 'c.png'], topk=2)
     vl.retrieve_texts(['a.png'], ['a red circle', 'two shapes'], topk=1)
-    vl.caption(['a.png'], strategy='beam')   # BLIP
+    vl.caption(['a.png'], strategy='beam')   # BLIP, CoCa
     vl.score('a.png', 'a red circle')        # ITC similarity (+ ITM)
-    vl.zero_shot_classify(['a.png'], ['circle', 'square'])  # CLIP
+    vl.zero_shot_classify(['a.png'], ['circle', 'square'])  # CLIP, CoCa
 
 Images are paths or RGB ``uint8`` arrays (H, W, 3), prepared with the
 config's test pipeline (its annotation-only steps dropped); texts are
 tokenised by the model. Ranking is the model's own: ITC similarity,
-re-ranked with ITM on the top ``rerank_topk`` for ALBEF and BLIP.
+re-ranked with ITM on the top ``rerank_topk`` for ALBEF and BLIP (and
+VLMo / BEiT-3 when configured), the ITM score of every pair for ViLT.
 """
 import copy
 import json
@@ -178,9 +180,10 @@ class ImageTextInferencer:
         text = self.encode_texts(texts)
         queries, gallery = (image, text) if queries_are_images else (text,
                                                                      image)
+        # ViLT has no features: it scores every pair with its ITM head
         scores = self.model.retrieval_scores(
-            queries[f'{"image" if queries_are_images else "text"}_feat'],
-            gallery[f'{"text" if queries_are_images else "image"}_feat'],
+            queries.get(f'{"image" if queries_are_images else "text"}_feat'),
+            gallery.get(f'{"text" if queries_are_images else "image"}_feat'),
             image.get('image_embeds'), text['text_ids'], text['text_mask'],
             queries_are_images=queries_are_images,
             text_embeds=text.get('text_embeds'))
@@ -203,12 +206,14 @@ class ImageTextInferencer:
 
     @torch.no_grad()
     def score(self, image: ImageInput, text: str) -> Dict[str, float]:
-        """``itc``: cosine similarity of the pair; ``itm``: probability that
-        they match (models with an ITM head)."""
+        """``itc``: cosine similarity of the pair (dual encoders);
+        ``itm``: probability that they match (models with an ITM head)."""
         image_out = self.encode_images([image])
         text_out = self.encode_texts([text])
-        result = dict(itc=float(image_out['image_feat'][0] @
-                                text_out['text_feat'][0]))
+        result = {}
+        if 'image_feat' in image_out:
+            result['itc'] = float(image_out['image_feat'][0] @
+                                  text_out['text_feat'][0])
         if 'image_embeds' in image_out:
             logits = self.model.match_logits(
                 image_out['image_embeds'], text_out['text_ids'],
@@ -223,7 +228,7 @@ class ImageTextInferencer:
         the model's decoding settings (``strategy``, ``num_beams``, ...)."""
         if not hasattr(self.model, 'caption'):
             raise TypeError(f'{type(self.model).__name__} has no caption '
-                            'decoder (use a BLIP config)')
+                            'decoder (use a BLIP or CoCa config)')
         captions: List[str] = []
         images = list(images)
         for s in range(0, len(images), self.batch_size):
@@ -236,11 +241,12 @@ class ImageTextInferencer:
                            class_names: Sequence[str],
                            templates: Optional[Sequence[str]] = None
                            ) -> List[dict]:
-        """CLIP zero-shot classification with a prompt ensemble: per image
-        the ``label`` (class index), ``class_name`` and ``scores``."""
+        """Zero-shot classification (CLIP, CoCa) with a prompt ensemble:
+        per image the ``label`` (class index), ``class_name`` and
+        ``scores``."""
         if not hasattr(self.model, 'zero_shot_classifier'):
             raise TypeError(f'{type(self.model).__name__} has no zero-shot '
-                            'classifier (use a CLIP config)')
+                            'classifier (use a CLIP or CoCa config)')
         kwargs = {} if templates is None else dict(templates=templates)
         weights = self.model.zero_shot_classifier(list(class_names), **kwargs)
         probs = F.softmax(self.model.zero_shot_logits(

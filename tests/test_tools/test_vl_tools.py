@@ -16,12 +16,8 @@ from tests.test_tools.vl_tiny_configs import tiny_config
 
 
 @pytest.fixture(scope='module')
-def world(tmp_path_factory):
-    from mmvision_plus.datasets.demo_world import generate_demo_world
-    out = tmp_path_factory.mktemp('vl_world') / 'demo_world'
-    generate_demo_world(str(out), seed=0, num_train=6, num_val=3, img_size=64,
-                        captions_per_image=3, only='captions')
-    return str(out)
+def world(tiny_caption_world):
+    return tiny_caption_world
 
 
 @pytest.fixture(scope='module')

@@ -36,7 +36,15 @@ def tiny_config(name: str, world: str, out_dir: str) -> str:
         else:
             model.text_decoder.arch.update(TINY_BERT)
             model.generation = dict(max_length=8, min_length=2)
+    return dump_tiny_run(cfg, world, out_dir, name)
+
+
+def dump_tiny_run(cfg: Config, world: str, out_dir: str, name: str) -> str:
+    """One epoch on the tiny world (batches of 4, no workers, a constant
+    lr, every iteration logged), written to ``out_dir/tiny_<name>.py``."""
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(loader) is None:
+            continue
         cfg[loader].update(batch_size=4, num_workers=0,
                            persistent_workers=False)
         cfg[loader].dataset.data_root = world + '/'

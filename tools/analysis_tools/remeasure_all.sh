@@ -15,7 +15,7 @@
 # Environment: PYTHON (default .venv/bin/python), THREADS (default 2),
 # SEEDS (default "0 1 2"), WORK (work dirs, default work_dirs/table),
 # STEPS (default: all, in this order: demo_world siou focal demo dinov2 dinov2_ssl
-# mdrl vl glee glee_video tables), and, for a quick check of the script itself (not for
+# mdrl vl vl2 glee glee_video tables), and, for a quick check of the script itself (not for
 # README numbers), RESULTS_DIR (one folder for all records instead of
 # configs/<algo>/results/) and OPTIONS (--cfg-options for every run, e.g.
 # "train_cfg.max_epochs=1"). A killed run can be started again: --skip-existing skips every
@@ -27,7 +27,7 @@ PYTHON=${PYTHON:-.venv/bin/python}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-0 1 2}
 WORK=${WORK:-work_dirs/table}
-STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl glee glee_video tables}
+STEPS=${STEPS:-demo_world siou focal demo dinov2 dinov2_ssl mdrl vl vl2 glee glee_video tables}
 RESULTS_DIR=${RESULTS_DIR:-}
 OPTIONS=${OPTIONS:-}
 
@@ -155,6 +155,21 @@ step_vl() {
         --metrics t2i/retrieval/R1 i2t/retrieval/R1 r_mean
     run_table configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world-caption.py \
         --metrics caption/Bleu_4 caption/CIDEr
+}
+
+# ViLT, VLMo (3 stages), BEiT-3 (pretraining + downstream), CoCa (+ its
+# captioner test) and the family benchmark's CLIP / ALBEF / BLIP variants, all
+# on the 15-epoch demo budget (vl_benchmark.py builds the k-means visual
+# tokenizer first and chains the stages' checkpoints), then the benchmark
+# table of configs/vl_benchmark/README.md.
+# shellcheck disable=SC2086  # SEEDS and OPTIONS are lists
+step_vl2() {
+    local extra=()
+    if [ -n "$RESULTS_DIR" ]; then extra+=(--results-dir "$RESULTS_DIR"); fi
+    if [ -n "$OPTIONS" ]; then extra+=(--cfg-options $OPTIONS); fi
+    "$PYTHON" tools/analysis_tools/vl_benchmark.py --seeds $SEEDS \
+        --threads "$THREADS" --work-dir-root "$WORK" --skip-existing \
+        "${extra[@]}"
 }
 
 # A test-only evaluation of a trained checkpoint, recorded like run_table's

@@ -9,3 +9,5 @@ from .submodule_grad_clip_hook import SubmoduleGradClipHook
 from .teacher_temp_hook import TeacherTempWarmupHook, teacher_temp_at
 __all__ += ['FreezeLastLayerHook', 'SubmoduleGradClipHook',
             'TeacherTempWarmupHook', 'teacher_temp_at']
+from .retrieval_cost_hook import RetrievalCostHook
+__all__ += ['RetrievalCostHook']

@@ -5,3 +5,6 @@ from .dinov2_layer_decay_constructor import (
     DINOv2LayerDecayOptimWrapperConstructor, dinov2_vit_layer_depth)
 __all__ += ['DINOv2LayerDecayOptimWrapperConstructor',
             'dinov2_vit_layer_depth']
+from .trainable_params_constructor import \
+    TrainableParamsOptimWrapperConstructor
+__all__ += ['TrainableParamsOptimWrapperConstructor']

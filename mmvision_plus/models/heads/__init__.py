@@ -8,3 +8,6 @@ __all__ += ['DINOv2LinearDenseHead', 'DINOv2LinearDepthHead',
 from .dinov2_projection_head import DINOv2ProjectionHead
 __all__ += ['DINOv2ProjectionHead']
 __all__ += ['ImageTextMatchingHead']
+from .cls_pooler import ClsPooler
+from .token_prediction_head import TokenPredictionHead
+__all__ += ['ClsPooler', 'TokenPredictionHead']

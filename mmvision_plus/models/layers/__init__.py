@@ -39,3 +39,5 @@ __all__ += ['DenoisingTableError', 'GLEEDecoder', 'GLEEDecoderLayer',
 from .glee_visual_prompt import (GLEEVisualPrompter, VisualPrompt,
                                  VisualPromptError)
 __all__ += ['GLEEVisualPrompter', 'VisualPrompt', 'VisualPromptError']
+from .multiway_block import MultiwayBlock
+__all__ += ['MultiwayBlock']

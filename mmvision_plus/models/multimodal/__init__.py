@@ -18,7 +18,14 @@ Shared (part 2 -- ViLT, VLMo, BEiT-3, CoCa -- builds on them):
   ``checkpoint_convert.py`` (official ALBEF / BLIP layouts).
 
 Models: ``clip/`` (:class:`ClipDualEncoder`), ``albef/`` (:class:`ALBEF`),
-``blip/`` (:class:`BLIPMED`). Losses live in ``models/losses`` (ITC, ITM,
+``blip/`` (:class:`BLIPMED`), ``vilt/`` (:class:`ViLT`), ``vlmo/``
+(:class:`VLMo` on the Multiway block of ``models/layers``), ``beit3/``
+(:class:`BEiT3` on torchscale), ``coca/`` (:class:`CoCa` on open_clip).
+ViLT and VLMo share :class:`SingleStreamModel` (``single_stream.py``: text
+embeddings, the fused pass's heads and losses); masked image modelling
+reads :class:`KMeansVisualTokenizer` (``visual_tokenizer.py``) and
+``masked_modeling.py``; ITM batches with hard negatives come from
+:func:`itm_pairs`. Losses live in ``models/losses`` (ITC, ITM,
 MLM, LM), the BERT side in ``models/language`` (``CrossAttentionBert``,
 tokenizers), the ITM head in ``models/heads``.
 """
@@ -43,3 +50,16 @@ __all__ = [
     'momentum_copy', 'rerank_topk', 'rerank_topk_per_query',
     'retrieval_predictions'
 ]
+# part 2: single-stream / Multiway models and CoCa
+from .captioning import attach_captions  # noqa: E402
+from .itm_pairs import itm_pairs  # noqa: E402
+from .masked_modeling import masked_token_labels, patch_masks_of  # noqa
+from .single_stream import SingleStreamModel  # noqa: E402
+from .visual_tokenizer import KMeansVisualTokenizer  # noqa: E402
+from .beit3 import *  # noqa: F401,F403,E402
+from .coca import *  # noqa: F401,F403,E402
+from .vilt import *  # noqa: F401,F403,E402
+from .vlmo import *  # noqa: F401,F403,E402
+__all__ += ['BEiT3', 'CoCa', 'KMeansVisualTokenizer', 'SingleStreamModel',
+            'ViLT', 'VLMo', 'VLMoTransformer', 'attach_captions', 'itm_pairs',
+            'masked_token_labels', 'patch_masks_of']

@@ -41,9 +41,9 @@ _POSITION_IDS = re.compile(r'\.embeddings\.position_ids$')
 
 
 def unwrap_state_dict(checkpoint: Mapping) -> StateDict:
-    """The state dict of a checkpoint (``model`` / ``state_dict`` entry or
-    the mapping itself)."""
-    for key in ('model', 'state_dict'):
+    """The state dict of a checkpoint (``model`` / ``state_dict`` /
+    ``module`` (DeepSpeed) entry or the mapping itself)."""
+    for key in ('model', 'state_dict', 'module'):
         if key in checkpoint and isinstance(checkpoint[key], Mapping):
             return dict(checkpoint[key])
     return dict(checkpoint)

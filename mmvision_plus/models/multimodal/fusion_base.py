@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mmvision_plus.models.losses import sample_itm_negatives
 from mmvision_plus.registry import MODELS
 from .base import BaseImageTextModel
+from .itm_pairs import itm_pairs
 from .momentum import MomentumDistillation, momentum_copy
 
 #: ALBEF / BLIP clamp the learnable temperature to this range.
@@ -198,23 +198,10 @@ class BaseFusionModel(BaseImageTextModel):
             text_keys=text_keys)
         self.distill.queue.enqueue(image_feat_m, text_feat_m, image_ids)
 
-        with torch.no_grad():
-            sim_i2t = image_feat @ text_feat.t() / self.temp
-            neg_image, neg_text = sample_itm_negatives(sim_i2t, sim_i2t.t(),
-                                                       image_ids)
-        image_all = torch.cat([image_embeds, image_embeds[neg_image],
-                               image_embeds])
-        ids_all = torch.cat([input_ids, input_ids, input_ids[neg_text]])
-        mask_all = torch.cat(
-            [attention_mask, attention_mask, attention_mask[neg_text]])
-        hidden_all = torch.cat(
-            [text_hidden, text_hidden, text_hidden[neg_text]])
-        fused = self.fuse(image_all, ids_all, mask_all, hidden_all)
-        batch = images.size(0)
-        labels = torch.cat([
-            torch.ones(batch, dtype=torch.long),
-            torch.zeros(2 * batch, dtype=torch.long)
-        ]).to(images.device)
+        image_idx, text_idx, labels = itm_pairs(
+            (image_feat @ text_feat.t() / self.temp).detach(), image_ids)
+        fused = self.fuse(image_embeds[image_idx], input_ids[text_idx],
+                          attention_mask[text_idx], text_hidden[text_idx])
         loss_itm = self.itm_head.loss(fused[:, 0], labels)
         return (dict(loss_itc=loss_itc, loss_itm=loss_itm),
                 dict(image_embeds=image_embeds, image_embeds_m=image_embeds_m,

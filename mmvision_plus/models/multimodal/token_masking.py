@@ -1,4 +1,4 @@
-"""Token masking for masked language modelling (BERT, ALBEF, VLMo)."""
+"""Token masking for masked language modelling (BERT, ALBEF, VLMo, ViLT)."""
 from typing import Iterable, Optional, Tuple
 
 import torch
@@ -12,7 +12,8 @@ def mask_tokens(input_ids: Tensor,
                 vocab_size: int,
                 special_token_ids: Iterable[int],
                 mask_prob: float = 0.15,
-                generator: Optional[torch.Generator] = None
+                generator: Optional[torch.Generator] = None,
+                word_starts: Optional[Tensor] = None
                 ) -> Tuple[Tensor, Tensor]:
     """Choose MLM targets and corrupt them the BERT way (80/10/10).
 
@@ -32,6 +33,12 @@ def mask_tokens(input_ids: Tensor,
             0.15.
         generator (torch.Generator, optional): Random generator (on the
             device of ``input_ids``).
+        word_starts (Tensor, optional): Bool (B, L), True where a token
+            starts a word (False for WordPiece's ``##`` continuations):
+            whole-word masking (BERT-WWM, ViLT), a word is chosen with
+            probability ``mask_prob`` and then all its tokens are; the
+            80/10/10 corruption stays per token (Hugging Face's
+            ``DataCollatorForWholeWordMask``). None: every token is a word.
 
     Returns:
         tuple[Tensor, Tensor]: The corrupted ids (B, L) and the labels
@@ -49,7 +56,19 @@ def mask_tokens(input_ids: Tensor,
     special = torch.zeros_like(input_ids, dtype=torch.bool)
     for token in set(int(t) for t in special_token_ids):
         special |= input_ids == token
-    chosen = (uniform() < mask_prob) & ~special
+    draw = uniform()
+    if word_starts is not None:
+        if word_starts.shape != input_ids.shape:
+            raise ValueError(f'word_starts {tuple(word_starts.shape)} must '
+                             f'have the shape of input_ids '
+                             f'{tuple(input_ids.shape)}')
+        # every token takes the draw of the token that starts its word
+        word = (word_starts.long().cumsum(dim=1) - 1).clamp(min=0)
+        starts = torch.where(word_starts, draw, torch.ones_like(draw))
+        first = torch.full_like(draw, 2.0).scatter_reduce(
+            1, word, starts, reduce='amin')
+        draw = first.gather(1, word)
+    chosen = (draw < mask_prob) & ~special
     labels = torch.where(chosen, input_ids,
                          torch.full_like(input_ids, IGNORE_INDEX))
     draw = uniform()

@@ -97,6 +97,21 @@ class ViTImageEncoder(BaseModule):
                                       strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
+    def embed(self, images: Tensor) -> Tensor:
+        """Patch tokens with [CLS] first and position embeddings added
+        (B, 1 + N, C): the input of the blocks (ViLT feeds them to its
+        fusion transformer with the text tokens).
+
+        Args:
+            images (Tensor): (B, 3, img_size, img_size).
+        """
+        if images.shape[-2:] != (self.img_size, self.img_size):
+            raise ValueError(f'ViTImageEncoder expects {self.img_size} px '
+                             f'images, got {tuple(images.shape[-2:])}')
+        x = self.patch_embed(images)
+        x = torch.cat([self.cls_token.expand(x.size(0), -1, -1), x], dim=1)
+        return x + self.pos_embed
+
     def forward(self, images: Tensor) -> Tensor:
         """Encode images.
 
@@ -107,12 +122,7 @@ class ViTImageEncoder(BaseModule):
             Tensor: Tokens (B, 1 + N, C) after the final norm; position 0
             is [CLS].
         """
-        if images.shape[-2:] != (self.img_size, self.img_size):
-            raise ValueError(f'ViTImageEncoder expects {self.img_size} px '
-                             f'images, got {tuple(images.shape[-2:])}')
-        x = self.patch_embed(images)
-        x = torch.cat([self.cls_token.expand(x.size(0), -1, -1), x], dim=1)
-        x = x + self.pos_embed
+        x = self.embed(images)
         for block in self.blocks:
             x = block(x)
         return self.norm(x)

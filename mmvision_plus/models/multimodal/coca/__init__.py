@@ -1,0 +1,3 @@
+from .coca import CoCa
+
+__all__ = ['CoCa']

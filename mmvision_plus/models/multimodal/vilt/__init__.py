@@ -1,0 +1,3 @@
+from .vilt import ViLT
+
+__all__ = ['ViLT']
