@@ -3,6 +3,7 @@ of ``tests/data/glee`` and the models built from them."""
 import os.path as osp
 from typing import Any
 
+import torch
 from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
@@ -34,4 +35,19 @@ def build_tiny_glee(config_name: str, **overrides: Any) -> BaseModel:
     with DefaultScope.overwrite_default_scope('mmvision_plus'):
         model = MODELS.build(cfg.model)
     model.init_weights()
+    return model
+
+
+def save_tiny_glee(config_name: str, path: str) -> BaseModel:
+    """Build a tiny GLEE test model and save it as a checkpoint file.
+
+    Args:
+        config_name (str): File name under ``tests/data/glee``.
+        path (str): Where to write ``dict(state_dict=..., meta={})``.
+
+    Returns:
+        BaseModel: The saved model.
+    """
+    model = build_tiny_glee(config_name)
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
     return model
