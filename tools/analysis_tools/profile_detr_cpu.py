@@ -51,6 +51,8 @@ import mmvision_plus.models.layers.ms_deform_attn as fast_msda
 from mmvision_plus.models.layers import (use_fast_cpu_deform_attn,
                                          use_mmcv_deform_attn)
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
 
 KERNEL_LABEL = 'ms_deform_attn kernel'
 BACKWARD_PREFIX = 'autograd::engine::evaluate_function: '
@@ -102,9 +104,7 @@ def add_profile_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--timing-iters', type=int, default=0,
                         help='un-profiled steps per kernel, timed in '
                         'alternation (0: skip)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads (default: unchanged)')
-    parser.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(parser)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -436,8 +436,7 @@ def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     torch.manual_seed(args.seed)
     base, num_classes = build_detector(args.config)
     batch = random_batch(args.batch_size, args.img_size, num_classes,
