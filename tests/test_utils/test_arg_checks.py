@@ -72,3 +72,53 @@ def test_constructors_reject_out_of_range_arguments():
         with pytest.raises(ValueError) as error:
             build()
         assert str(error.value) == message
+
+
+def test_more_constructors_reject_out_of_range_arguments():
+    """Heads, losses, layers, hooks and loops that validate with
+    check_range fail when built, with its wording."""
+    from mmvision_plus.engine.hooks import TeacherTempWarmupHook
+    from mmvision_plus.engine.interactive_seg_loops import \
+        InteractiveSegTestLoop
+    from mmvision_plus.models.heads import (DINOv2LinearDepthHead,
+                                            DINOv2ProjectionHead)
+    from mmvision_plus.models.layers import GLEEVisualPrompter
+    from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
+    from mmvision_plus.models.multimodal import VLMoTransformer
+    from mmvision_plus.models.retrievers import (CrossModalInteraction,
+                                                 DisorderedLocalLearning)
+    cases = [
+        (lambda: DINOv2ProjectionHead(8, num_layers=0),
+         'DINOv2ProjectionHead: num_layers must be >= 1, got 0'),
+        (lambda: DINOv2LinearDepthHead(in_channels=8, min_depth=0.),
+         'DINOv2LinearDepthHead: min_depth must be > 0, got 0.0'),
+        (lambda: DINOv2LinearDepthHead(in_channels=8, min_depth=2.,
+                                       max_depth=1.),
+         'DINOv2LinearDepthHead: max_depth must be > 2.0, got 1.0'),
+        (lambda: ExtendedFocalLoss(gamma=-1.),
+         'ExtendedFocalLoss: gamma must be >= 0, got -1.0'),
+        (lambda: PaperSIoULoss(theta=0.5),
+         'PaperSIoULoss: theta must be >= 1, got 0.5'),
+        (lambda: CrossModalInteraction(8, num_layers=0),
+         'CrossModalInteraction: num_layers must be >= 1, got 0'),
+        (lambda: DisorderedLocalLearning(8, num_groups=0),
+         'DisorderedLocalLearning: num_groups must be >= 1, got 0'),
+        (lambda: VLMoTransformer(img_size=32, embed_dims=8, num_layers=2,
+                                 num_heads=2, vl_ffn_start=3),
+         'VLMoTransformer: vl_ffn_start must be in [0, 2], got 3'),
+        (lambda: GLEEVisualPrompter([8, 8, 8], num_levels=4,
+                                    num_token_levels=5),
+         'GLEEVisualPrompter: num_token_levels must be in [1, 4], got 5'),
+        (lambda: TeacherTempWarmupHook(start=0.),
+         'TeacherTempWarmupHook: start must be > 0, got 0.0'),
+        (lambda: TeacherTempWarmupHook(end=-1.),
+         'TeacherTempWarmupHook: end must be > 0, got -1.0'),
+        # the loops check their click counts after mmengine's loop set-up
+        (lambda: object.__new__(InteractiveSegTestLoop)._init_clicks(
+            max_clicks=2, min_clicks=3, stop_iou=0.9),
+         'InteractiveSegTestLoop: min_clicks must be in [1, 2], got 3'),
+    ]
+    for build, message in cases:
+        with pytest.raises(ValueError) as error:
+            build()
+        assert str(error.value) == message

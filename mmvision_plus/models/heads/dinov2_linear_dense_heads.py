@@ -256,13 +256,12 @@ class DINOv2LinearDepthHead(DINOv2LinearDenseHead):
             raise ValueError('DINOv2LinearDepthHead: norm_strategy must be '
                              "'linear', 'softmax' or 'sigmoid', got "
                              f'{norm_strategy!r}')
-        if not 0 < min_depth < max_depth:
-            raise ValueError('DINOv2LinearDepthHead: need 0 < min_depth < '
-                             f'max_depth, got {min_depth}, {max_depth}')
         self.classify = classify
         self.norm_strategy = norm_strategy
-        self.min_depth = min_depth
-        self.max_depth = max_depth
+        self.min_depth = check_range(min_depth, 'DINOv2LinearDepthHead',
+                                     'min_depth', 0, low_open=True)
+        self.max_depth = check_range(max_depth, 'DINOv2LinearDepthHead',
+                                     'max_depth', min_depth, low_open=True)
         if bins_strategy == 'UD':
             bins = torch.linspace(min_depth, max_depth, n_bins)
         else:
