@@ -11,7 +11,7 @@
 # embedding is not interpolated here).
 _base_ = [
     './models/beit3_multiway-b16.py',
-    './image_text_runtime.py',
+    './image_text_nodistill_runtime.py',
 ]
 model = dict(arch=dict(img_size=384, drop_path_rate=0.2), tasks=('itc', ))
 load_from = 'data/pretrained/beit3_base_itc_patch16_224.pth'
@@ -41,8 +41,3 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=3072)
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-]

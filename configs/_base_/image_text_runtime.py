@@ -2,7 +2,8 @@
 # RetrievalMeanHook (per-K means of both directions and r_mean after every
 # retrieval evaluation), the alpha ramp of momentum distillation (ALBEF /
 # BLIP: distill.alpha from 0 to its configured value over the first epoch;
-# CLIP configs drop this hook) and best-checkpoint selection by r_mean.
+# image_text_nodistill_runtime.py drops this hook) and best-checkpoint
+# selection by r_mean.
 _base_ = './default_runtime.py'
 custom_hooks = [
     dict(type='CheckFiniteLossHook', interval=1),

@@ -12,7 +12,7 @@
 # 5k).
 _base_ = [
     './models/vilt_vit-b32_bert-base.py',
-    './image_text_runtime.py',
+    './image_text_nodistill_runtime.py',
 ]
 model = dict(tasks=('itm', ), rerank_batch_size=1024)
 load_from = 'data/pretrained/vilt_200k_mlm_itm.ckpt'
@@ -32,8 +32,3 @@ param_scheduler = [
          begin=1, end=max_epochs, convert_to_iter_based=True)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=256)
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-]

@@ -14,7 +14,7 @@
 # interpolate the table before loading).
 _base_ = [
     './models/vlmo_multiway-b16_bert-base.py',
-    './image_text_runtime.py',
+    './image_text_nodistill_runtime.py',
 ]
 model = dict(
     transformer=dict(img_size=384, embed_dims=1024, num_layers=24,
@@ -40,9 +40,4 @@ param_scheduler = [
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=3072)
 log_processor = dict(by_epoch=False)
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-]
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=1000))

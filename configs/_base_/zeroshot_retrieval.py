@@ -4,7 +4,7 @@
 # cleaned as BLIP does, dual-encoder ranking; R@1/5/10 and their means.
 _base_ = [
     './datasets/coco_karpathy_retrieval.py',
-    './image_text_runtime.py',
+    './image_text_nodistill_runtime.py',
 ]
 img_scale = 224
 test_pipeline = [
@@ -22,8 +22,3 @@ train_dataloader = None
 train_cfg = None
 optim_wrapper = None
 param_scheduler = None
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-]

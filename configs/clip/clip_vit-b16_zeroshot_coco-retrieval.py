@@ -6,11 +6,6 @@
 # Images are resized to 224 px, captions cleaned as BLIP does
 # (../_base_/zeroshot_retrieval.py).
 _base_ = [
-    '../_base_/models/clip_vit-b16.py',
+    '../_base_/models/clip_vit-b16_zeroshot.py',
     '../_base_/zeroshot_retrieval.py',
 ]
-# A few COCO / Flickr30K captions exceed CLIP's 77 BPE tokens: cut them as
-# CLIP's evaluation does (first 76 tokens, end token last; a warning each)
-# instead of stopping the test with PromptTooLongError.
-model = dict(pretrained='data/pretrained/ViT-B-16.pt',
-             tokenizer=dict(truncate=True))

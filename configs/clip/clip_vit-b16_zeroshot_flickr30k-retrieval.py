@@ -2,8 +2,6 @@
 # COCO config for the command); the data of ../_base_/datasets/
 # flickr30k_retrieval.py.
 _base_ = [
-    '../_base_/models/clip_vit-b16.py',
+    '../_base_/models/clip_vit-b16_zeroshot.py',
     '../_base_/zeroshot_retrieval_flickr30k.py',
 ]
-model = dict(pretrained='data/pretrained/ViT-B-16.pt',
-             tokenizer=dict(truncate=True))

@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/models/clip_vit-b16.py',
     '../_base_/datasets/demo_world_image_text.py',
     '../_base_/schedules/image_text_demo_adamw_20e.py',
-    '../_base_/image_text_runtime.py',
+    '../_base_/image_text_nodistill_runtime.py',
 ]
 model = dict(
     clip=dict(
@@ -24,9 +24,4 @@ model = dict(
     tokenizer=dict(_delete_=True, type='DemoWorldTokenizer'),
     max_text_length=48)
 
-# no momentum distillation: no alpha ramp
-custom_hooks = [
-    dict(type='CheckFiniteLossHook', interval=1),
-    dict(type='RetrievalMeanHook'),
-]
 default_hooks = dict(checkpoint=dict(interval=5))

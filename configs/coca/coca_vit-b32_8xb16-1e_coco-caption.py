@@ -23,13 +23,11 @@ train_pipeline = [
     dict(type='mmpretrain.PackInputs', algorithm_keys={{_base_.pack_keys}},
          meta_keys=['img_path']),
 ]
+# the Karpathy test pipeline at 224 px
 test_pipeline = [
-    dict(type='StrictLoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(img_scale, img_scale),
-         interpolation='bicubic', backend='pillow'),
-    dict(type='mmpretrain.CleanCaption', keys='text'),
-    dict(type='mmpretrain.PackInputs', algorithm_keys={{_base_.pack_keys}},
-         meta_keys=['img_path']),
+    dict(t, scale=(img_scale, img_scale))
+    if t['type'] == 'mmpretrain.Resize' else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -7,9 +7,6 @@
 # ../_base_/zeroshot_retrieval.py (224 px, dual-encoder ranking of the
 # contrastive embeddings); captions longer than 76 BPE tokens are cut.
 _base_ = [
-    '../_base_/models/coca_vit-b32.py',
+    '../_base_/models/coca_vit-b32_zeroshot.py',
     '../_base_/zeroshot_retrieval.py',
 ]
-model = dict(
-    pretrained='data/pretrained/coca_ViT-B-32_laion2b_s13b_b90k.bin',
-    tokenizer=dict(truncate=True))

@@ -32,12 +32,9 @@ train_dataloader = dict(
         ann_file='annotations/youtube_vis_2021_train.json',
         pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(
-        dataset_version='2021',
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        ann_file='annotations/youtube_vis_2021_valid.json',
-        pipeline=test_pipeline))
+    dataset=dict(train_dataloader['dataset'],
+                 ann_file='annotations/youtube_vis_2021_valid.json',
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(outfile_prefix='work_dirs/youtube_vis_2021/results')
 test_evaluator = val_evaluator

@@ -11,7 +11,7 @@
 _base_ = [
     '../_base_/models/glee-lite_r50_video.py',
     '../_base_/datasets/glee_youtube_vis_2019.py',
-    '../_base_/default_runtime.py'
+    '../_base_/video_test_runtime.py'
 ]
 data_root = 'data/burst/'
 prompts = dict(type='FormatGLEEPrompts', task='open_world',
@@ -35,12 +35,3 @@ test_evaluator = dict(_delete_=True, type='TrackEvalMOTMetric',
                       iou_type='segm', score_thr=0.3)
 val_evaluator = test_evaluator
 train_dataloader = None
-train_cfg = None
-optim_wrapper = None
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    visualization=dict(type='mmdet.TrackVisualizationHook', draw=False))
-visualizer = dict(type='mmdet.TrackLocalVisualizer', _delete_=True,
-                  vis_backends=[dict(type='LocalVisBackend')],
-                  name='visualizer')

@@ -9,8 +9,10 @@
 #       data/ref_youtube_vos/train/JPEGImages \
 #       data/ref_youtube_vos/train/Annotations \
 #       data/ref_youtube_vos/annotations/train_cocovid.json
-# and meta_expressions/train/meta_expressions.json). Test only.
-_base_ = './glee-lite_r50_burst-track.py'
+# and meta_expressions/train/meta_expressions.json). Test only. The VOS
+# protocol of the DAVIS config with an expression per object in place of
+# its first-frame mask.
+_base_ = './glee-lite_r50_davis17-vos.py'
 
 data_root = 'data/ref_youtube_vos/'
 prompts = dict(type='FormatGLEEPrompts', task='grounding',
@@ -28,6 +30,5 @@ test_dataloader = dict(
             _base_.pack_video
         ]))
 val_dataloader = test_dataloader
-test_evaluator = dict(_delete_=True, type='VideoObjectSegMetric',
-                      semi_supervised=False)
+test_evaluator = dict(semi_supervised=False)
 val_evaluator = test_evaluator

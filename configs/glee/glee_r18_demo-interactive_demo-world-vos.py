@@ -10,7 +10,7 @@
 _base_ = [
     '../_base_/models/glee_r18_demo_interactive.py',
     '../_base_/datasets/glee_demo_world_videos.py',
-    '../_base_/default_runtime.py'
+    '../_base_/video_test_runtime.py'
 ]
 model = dict(
     type='GLEEVideo',
@@ -33,12 +33,3 @@ test_evaluator = dict(_delete_=True, type='VideoObjectSegMetric',
                       semi_supervised=True)
 val_evaluator = test_evaluator
 train_dataloader = None
-train_cfg = None
-optim_wrapper = None
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    visualization=dict(type='mmdet.TrackVisualizationHook', draw=False))
-visualizer = dict(type='mmdet.TrackLocalVisualizer', _delete_=True,
-                  vis_backends=[dict(type='LocalVisBackend')],
-                  name='visualizer')

@@ -9,14 +9,9 @@ _base_ = [
     '../_base_/models/glee_r18_demo_video.py',
     '../_base_/datasets/glee_demo_world_videos.py',
     '../_base_/schedules/glee_demo_video_adamw_4e.py',
-    '../_base_/default_runtime.py'
+    '../_base_/video_runtime.py'
 ]
 # the instance checkpoint of
 # configs/glee/glee_r18_demo_1xb4-12e_demo-world-instance.py
 load_from = 'work_dirs/glee_r18_demo_1xb4-12e_demo-world-instance/epoch_12.pth'
-default_hooks = dict(
-    logger=dict(interval=10),
-    visualization=dict(type='mmdet.TrackVisualizationHook', draw=False))
-visualizer = dict(type='mmdet.TrackLocalVisualizer', _delete_=True,
-                  vis_backends=[dict(type='LocalVisBackend')],
-                  name='visualizer')
+default_hooks = dict(logger=dict(interval=10))

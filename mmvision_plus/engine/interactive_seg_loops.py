@@ -31,6 +31,7 @@ from mmvision_plus.evaluation.functional.click_simulation import (mask_iou,
 from mmvision_plus.models.layers.glee_visual_prompt import (
     VisualPrompt, VisualPromptError)
 from mmvision_plus.registry import LOOPS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 def simulate_clicks(model, data_batch: dict, max_clicks: int = 20,
@@ -115,11 +116,9 @@ class _ClickSimulation:
 
     def _init_clicks(self, max_clicks: int, min_clicks: int,
                      stop_iou: float) -> None:
-        if not 1 <= min_clicks <= max_clicks:
-            raise ValueError('interactive loop: need 1 <= min_clicks <= '
-                             f'max_clicks, got {min_clicks}, {max_clicks}')
         self.max_clicks = max_clicks
-        self.min_clicks = min_clicks
+        self.min_clicks = check_range(min_clicks, type(self).__name__,
+                                      'min_clicks', 1, max_clicks)
         self.stop_iou = stop_iou
 
     def _stage(self) -> str:

@@ -6,28 +6,21 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-import mmvision_plus
 from mmvision_plus.apis import GLEEInferencer
 from mmvision_plus.models.language import EmptyPromptError, PromptTooLongError
-from mmvision_plus.registry import MODELS
+from tests.test_models.test_detectors.glee_fixtures import (
+    GLEE_TEST_DATA, save_tiny_glee)
 
-mmvision_plus.register_all_modules(init_default_scope=False)
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(ROOT, 'tests', 'data', 'glee',
-                       'glee_tiny_demo-world.py')
+TINY_CONFIG = osp.join(GLEE_TEST_DATA, 'glee_tiny_demo-world.py')
 
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        model = MODELS.build(Config.fromfile(TINY_CONFIG).model)
-    model.init_weights()
     path = tmp_path_factory.mktemp('glee_ckpt') / 'tiny.pth'
-    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    model = save_tiny_glee('glee_tiny_demo-world.py', path)
     return path, model.state_dict()
 
 

@@ -10,30 +10,24 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-import mmvision_plus
 from mmvision_plus.apis import (GLEEInferencer, GLEEVideoInferencer,
                                 VideoReadError, read_video)
 from mmvision_plus.models.language import EmptyPromptError
 from mmvision_plus.models.layers import VisualPromptError
-from mmvision_plus.registry import MODELS
+from tests.test_models.test_detectors.glee_fixtures import (
+    GLEE_TEST_DATA, save_tiny_glee)
 
-mmvision_plus.register_all_modules(init_default_scope=False)
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_VIDEO = osp.join(ROOT, 'tests', 'data', 'glee',
-                      'glee_tiny_video_demo-world.py')
+TINY_VIDEO = osp.join(GLEE_TEST_DATA, 'glee_tiny_video_demo-world.py')
 H, W, T = 48, 64, 4
 
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        model = MODELS.build(Config.fromfile(TINY_VIDEO).model)
-    model.init_weights()
     path = tmp_path_factory.mktemp('glee_video_ckpt') / 'tiny.pth'
-    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    save_tiny_glee('glee_tiny_video_demo-world.py', path)
     return str(path)
 
 

@@ -15,6 +15,10 @@ from tests.conftest import REPO_ROOT
 
 DEMO_SSL = osp.join(REPO_ROOT, 'configs', 'dinov2',
                     'dinov2-ssl_vit-t14_1xb32-10e_demo-world.py')
+#: The tiny ViT and DINO head of the SSL run; its exported backbone and the
+#: distillation teacher reading its checkpoint must have the same sizes.
+TINY_ARCH = dict(embed_dims=32, num_layers=2, num_heads=2)
+TINY_HEAD = dict(num_prototypes=64, hidden_channels=48, bottleneck_channels=16)
 
 
 def run(args, env):
@@ -56,10 +60,8 @@ def tiny_config(tmp_path, image_folder):
     path.write_text(textwrap.dedent(f'''
         _base_ = [{DEMO_SSL!r}]
         model = dict(
-            backbone=dict(arch=dict(_delete_=True, embed_dims=32,
-                                    num_layers=2, num_heads=2)),
-            dino_head=dict(num_prototypes=64, hidden_channels=48,
-                           bottleneck_channels=16))
+            backbone=dict(arch=dict({TINY_ARCH!r}, _delete_=True)),
+            dino_head={TINY_HEAD!r})
         train_cfg = dict(max_epochs=2)
         default_hooks = dict(logger=dict(interval=1),
                              checkpoint=dict(interval=1))
@@ -98,9 +100,9 @@ def test_train_a_few_iterations_and_export(ssl_run, tmp_path,
     run([sys.executable, 'tools/model_converters/dinov2_ssl2official.py',
          osp.join(work_dir, 'epoch_2.pth'), out], subprocess_env)
     from mmvision_plus.models.backbones import DINOv2ViT
-    DINOv2ViT(arch=dict(embed_dims=32, num_layers=2, num_heads=2),
-              img_size=168, init_cfg=dict(type='Pretrained',
-                                          checkpoint=out)).init_weights()
+    DINOv2ViT(arch=TINY_ARCH, img_size=168,
+              init_cfg=dict(type='Pretrained',
+                            checkpoint=out)).init_weights()
 
 
 @pytest.mark.slow
@@ -113,18 +115,16 @@ def test_distillation_from_the_trained_teacher(ssl_run, image_folder,
     distill = osp.join(REPO_ROOT, 'configs', 'dinov2',
                        'dinov2-distill_vit-n14-from-t14_1xb32-10e_demo-world'
                        '.py')
-    head = dict(num_prototypes=64, hidden_channels=48, bottleneck_channels=16)
     config = tmp_path / 'tiny_distill.py'
     config.write_text(textwrap.dedent(f'''
         _base_ = [{distill!r}]
         model = dict(
             backbone=dict(arch=dict(_delete_=True, embed_dims=16,
                                     num_layers=1, num_heads=2)),
-            dino_head={head!r},
+            dino_head={TINY_HEAD!r},
             teacher=dict(
-                backbone=dict(arch=dict(_delete_=True, embed_dims=32,
-                                        num_layers=2, num_heads=2)),
-                dino_head={head!r},
+                backbone=dict(arch=dict({TINY_ARCH!r}, _delete_=True)),
+                dino_head={TINY_HEAD!r},
                 checkpoint={ssl_ckpt!r}))
         train_cfg = dict(max_epochs=1)
         ''') + image_folder_loader(image_folder))

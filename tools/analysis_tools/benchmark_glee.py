@@ -50,6 +50,8 @@ from mmengine.registry import DefaultScope
 from torch import nn
 
 import mmvision_plus
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from profile_detr_cpu import (build_quietly, kernel_runs,  # noqa: E402
@@ -91,9 +93,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=list(KERNELS))
     parser.add_argument('--train-iters', type=int, default=10,
                         help='timed training steps per kernel (0: skip)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads (default: unchanged)')
-    parser.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(parser)
     parser.add_argument('--out', help='also write the results as JSON here')
     args = parser.parse_args(argv)
     if len(args.repeats) != len(args.sizes):
@@ -314,8 +314,7 @@ def environment() -> dict:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     mmvision_plus.register_all_modules(init_default_scope=False)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     torch.manual_seed(args.seed)
     models = build_models(args)
     result = dict(

@@ -26,6 +26,8 @@ import torch
 from mmdet.models.losses import CIoULoss, FocalLoss, GIoULoss, SIoULoss
 
 from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
 
 
 def parse_args(argv=None):
@@ -35,9 +37,7 @@ def parse_args(argv=None):
     parser.add_argument('--num-classes', type=int, default=80)
     parser.add_argument('--repeats', type=int, default=15)
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads (default: unchanged)')
-    parser.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(parser)
     return parser.parse_args(argv)
 
 
@@ -108,8 +108,7 @@ def run(args) -> List[Tuple[str, str, float, float]]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     rows = run(args)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
           f'forward + backward, median of {args.repeats} runs\n')

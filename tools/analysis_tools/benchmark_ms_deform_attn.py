@@ -32,6 +32,8 @@ from mmcv.ops.multi_scale_deform_attn import \
     multi_scale_deformable_attn_pytorch
 
 from mmvision_plus.models.layers import multi_scale_deformable_attn_cpu
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
 
 DEMO_LEVELS = [(20, 20), (10, 10), (5, 5), (3, 3)]
 LITE_LEVELS = [(100, 100), (50, 50), (25, 25), (13, 13)]
@@ -62,9 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--embed-dims', type=int, default=256)
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads (default: unchanged)')
-    parser.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(parser)
     return parser.parse_args(argv)
 
 
@@ -138,8 +138,7 @@ def benchmark(args) -> List[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     if args.repeats < 2:
         raise ValueError('--repeats must be at least 2 (for the spread)')
     rows = benchmark(args)

@@ -40,6 +40,7 @@ import torch
 from mmcv.ops import MultiScaleDeformableAttention
 from mmdet.structures import DetDataSample
 from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
@@ -50,6 +51,8 @@ import mmvision_plus.models.layers.ms_deform_attn as fast_msda
 from mmvision_plus.models.layers import (use_fast_cpu_deform_attn,
                                          use_mmcv_deform_attn)
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
 
 KERNEL_LABEL = 'ms_deform_attn kernel'
 BACKWARD_PREFIX = 'autograd::engine::evaluate_function: '
@@ -57,80 +60,26 @@ BACKWARD_PREFIX = 'autograd::engine::evaluate_function: '
 BACKWARD_STAGE = 'backward: '
 
 
+#: mmdet's DINO config whose model the demo detector scales down
+DINO_CONFIG = 'mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py'
+
+
 def demo_dino_cfg(num_classes: int = 8) -> dict:
-    """mmdet's DINO at the demo-world scale (from scratch, no checkpoint)."""
-    return dict(
-        type='DINO',
+    """mmdet's DINO (``DINO_CONFIG``) at the demo-world scale: ResNet-18
+    trained from scratch (no frozen stage, no checkpoint), 3 encoder and 3
+    decoder layers with 1024-wide FFNs, 100 queries and detections."""
+    cfg = get_config(DINO_CONFIG)
+    ffn = dict(feedforward_channels=1024)
+    cfg.merge_from_dict(dict(model=dict(
         num_queries=100,
-        with_box_refine=True,
-        as_two_stage=True,
-        data_preprocessor=dict(
-            type='DetDataPreprocessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True,
-            pad_size_divisor=1),
-        backbone=dict(
-            type='ResNet',
-            depth=18,
-            num_stages=4,
-            out_indices=(1, 2, 3),
-            norm_cfg=dict(type='BN', requires_grad=True),
-            style='pytorch'),
-        neck=dict(
-            type='ChannelMapper',
-            in_channels=[128, 256, 512],
-            kernel_size=1,
-            out_channels=256,
-            act_cfg=None,
-            norm_cfg=dict(type='GN', num_groups=32),
-            num_outs=4),
-        encoder=dict(
-            num_layers=3,
-            layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=256, num_levels=4, dropout=0.0),
-                ffn_cfg=dict(
-                    embed_dims=256, feedforward_channels=1024,
-                    ffn_drop=0.0))),
-        decoder=dict(
-            num_layers=3,
-            return_intermediate=True,
-            layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.0),
-                cross_attn_cfg=dict(embed_dims=256, num_levels=4,
-                                    dropout=0.0),
-                ffn_cfg=dict(
-                    embed_dims=256, feedforward_channels=1024,
-                    ffn_drop=0.0)),
-            post_norm_cfg=None),
-        positional_encoding=dict(
-            num_feats=128, normalize=True, offset=0.0, temperature=20),
-        bbox_head=dict(
-            type='DINOHead',
-            num_classes=num_classes,
-            sync_cls_avg_factor=True,
-            loss_cls=dict(
-                type='FocalLoss',
-                use_sigmoid=True,
-                gamma=2.0,
-                alpha=0.25,
-                loss_weight=1.0),
-            loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-            loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
-        dn_cfg=dict(
-            label_noise_scale=0.5,
-            box_noise_scale=1.0,
-            group_cfg=dict(dynamic=True, num_groups=None,
-                           num_dn_queries=100)),
-        train_cfg=dict(
-            assigner=dict(
-                type='HungarianAssigner',
-                match_costs=[
-                    dict(type='FocalLossCost', weight=2.0),
-                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                    dict(type='IoUCost', iou_mode='giou', weight=2.0)
-                ])),
-        test_cfg=dict(max_per_img=100))
+        backbone=dict(depth=18, frozen_stages=-1, init_cfg=None,
+                      norm_cfg=dict(requires_grad=True)),
+        neck=dict(in_channels=[128, 256, 512]),
+        encoder=dict(num_layers=3, layer_cfg=dict(ffn_cfg=ffn)),
+        decoder=dict(num_layers=3, layer_cfg=dict(ffn_cfg=ffn)),
+        bbox_head=dict(num_classes=num_classes),
+        test_cfg=dict(max_per_img=100))))
+    return cfg.model
 
 
 def set_deform_attn_kernel(model: nn.Module, kernel: str) -> int:
@@ -155,9 +104,7 @@ def add_profile_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--timing-iters', type=int, default=0,
                         help='un-profiled steps per kernel, timed in '
                         'alternation (0: skip)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads (default: unchanged)')
-    parser.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(parser)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -489,8 +436,7 @@ def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     torch.manual_seed(args.seed)
     base, num_classes = build_detector(args.config)
     batch = random_batch(args.batch_size, args.img_size, num_classes,

@@ -39,7 +39,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
@@ -121,21 +121,32 @@ def run_step(command: List[str], log_path: str, threads: int) -> None:
                          f'{" ".join(command)}; see {log_path}')
 
 
-def run_config_seed(args: argparse.Namespace, config: str,
-                    seed: int) -> None:
-    """Train, test (and k-NN evaluate) one config with one seed."""
+def run_paths(args: argparse.Namespace, config: str,
+              seed: int) -> Tuple[str, str, List[str]]:
+    """The record path, work dir and ``--cfg-options`` of one run."""
     record_path = default_record_path(config, seed, args.results_dir)
     stem = osp.splitext(osp.basename(config))[0]
     work_dir = osp.join(args.work_dir_root, stem, f'seed{seed}')
     options = [f'randomness.seed={seed}'] + [
         option.replace('{seed}', str(seed)) for option in args.cfg_options
     ]
-    tool = osp.join(REPO_ROOT, 'tools')
+    return record_path, work_dir, options
+
+
+def train_config_seed(args: argparse.Namespace, config: str,
+                      seed: int) -> Tuple[dict, str]:
+    """Train one config with one seed (unless ``--skip-existing`` finds its
+    record finished); its record and last checkpoint.
+
+    Raises:
+        SystemExit: Training failed or saved no checkpoint.
+    """
+    record_path, work_dir, options = run_paths(args, config, seed)
     record = load_record(record_path) if args.skip_existing else None
     train = (record or {}).get('train') or {}
     if not train.get('finished'):
-        run_step([args.python, osp.join(tool, 'train.py'), config,
-                  '--work-dir', work_dir, '--record', record_path,
+        run_step([args.python, osp.join(REPO_ROOT, 'tools', 'train.py'),
+                  config, '--work-dir', work_dir, '--record', record_path,
                   '--cfg-options', *options],
                  osp.join(work_dir, 'run_table_train.log'), args.threads)
         record = load_record(record_path)
@@ -143,6 +154,15 @@ def run_config_seed(args: argparse.Namespace, config: str,
     if checkpoint is None:
         raise SystemExit(f'[run_table] {record_path}: training saved no '
                          'checkpoint (CheckpointHook with save_last?)')
+    return record, checkpoint
+
+
+def run_config_seed(args: argparse.Namespace, config: str,
+                    seed: int) -> None:
+    """Train, test (and k-NN evaluate) one config with one seed."""
+    record, checkpoint = train_config_seed(args, config, seed)
+    record_path, work_dir, options = run_paths(args, config, seed)
+    tool = osp.join(REPO_ROOT, 'tools')
     if not (args.skip_existing and record.get('test')):
         run_step([args.python, osp.join(tool, 'test.py'), config, checkpoint,
                   '--work-dir', osp.join(work_dir, 'test'),

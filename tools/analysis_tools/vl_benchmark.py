@@ -43,7 +43,8 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
 
-from run_table import regenerated, run_config_seed, run_step  # noqa: E402
+from run_table import (regenerated, run_config_seed, run_step,  # noqa: E402
+                       train_config_seed)
 
 from mmvision_plus.utils.results_record import (  # noqa: E402
     default_record_path, load_record)
@@ -138,25 +139,8 @@ def train_stage(args: argparse.Namespace, config: str, seed: int,
                 init_checkpoint: Optional[str]) -> str:
     """Train one earlier stage (no test: it has no evaluation) with its
     record; return its last checkpoint."""
-    record_path = default_record_path(config, seed, args.results_dir)
-    record = load_record(record_path) if args.skip_existing else None
-    if not ((record or {}).get('train') or {}).get('finished'):
-        stem = osp.splitext(osp.basename(config))[0]
-        work_dir = osp.join(args.work_dir_root, stem, f'seed{seed}')
-        options = run_args(args, init_checkpoint).cfg_options
-        options = [f'randomness.seed={seed}'] + [
-            o.replace('{seed}', str(seed)) for o in options
-        ]
-        run_step([args.python, osp.join(REPO_ROOT, 'tools', 'train.py'),
-                  config, '--work-dir', work_dir, '--record', record_path,
-                  '--cfg-options', *options],
-                 osp.join(work_dir, 'run_table_train.log'), args.threads)
-        record = load_record(record_path)
-    checkpoint = record['train']['last_checkpoint']
-    if checkpoint is None:
-        raise SystemExit(f'[vl_benchmark] {record_path}: training saved no '
-                         'checkpoint')
-    return checkpoint
+    return train_config_seed(run_args(args, init_checkpoint), config,
+                             seed)[1]
 
 
 def ensure_visual_tokenizer(args: argparse.Namespace, config: str) -> None:

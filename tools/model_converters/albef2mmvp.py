@@ -14,9 +14,9 @@ from mmvision_plus.models.multimodal.checkpoint_convert import (
     albef_to_mmvp, converter_main)
 
 
-def main(argv=None) -> int:
-    return converter_main(albef_to_mmvp, __doc__.splitlines()[0],
-                          'official ALBEF checkpoint (.pth)', argv)
+def main(argv=None) -> None:
+    converter_main(albef_to_mmvp, __doc__.splitlines()[0],
+                   'official ALBEF checkpoint (.pth)', argv)
 
 
 if __name__ == '__main__':

@@ -16,9 +16,9 @@ from mmvision_plus.models.multimodal.checkpoint_convert import (
     blip_to_mmvp, converter_main)
 
 
-def main(argv=None) -> int:
-    return converter_main(blip_to_mmvp, __doc__.splitlines()[0],
-                          'BLIP checkpoint (.pth)', argv)
+def main(argv=None) -> None:
+    converter_main(blip_to_mmvp, __doc__.splitlines()[0],
+                   'BLIP checkpoint (.pth)', argv)
 
 
 if __name__ == '__main__':

@@ -25,7 +25,6 @@ the student, EMA-averaged by the config's EMAHook, is the result).
 """
 import argparse
 import math
-import os
 import os.path as osp
 import sys
 from collections import OrderedDict
@@ -37,6 +36,8 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from extract_dinov2_backbone import extract  # noqa: E402
 
 from mmvision_plus.models.backbones import DINOv2ViT  # noqa: E402
+from mmvision_plus.utils.converter_cli import (  # noqa: E402
+    run_converter, save_converted)
 
 PREFIXES = {'teacher': 'teacher.module.backbone.', 'student': 'backbone.'}
 
@@ -111,25 +112,26 @@ def export(checkpoint: dict,
     return state_dict
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='DINOv2 training checkpoint (.pth)')
-    parser.add_argument('dst', help='output .pth in the official layout')
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of this converter."""
     parser.add_argument('--part', choices=sorted(PREFIXES), default='teacher',
                         help='which backbone to export (default: teacher)')
     parser.add_argument('--img-size', type=int, default=None,
                         help='resample pos_embed to this image size '
                         '(518 for the published grid)')
-    args = parser.parse_args()
+
+
+def convert_file(args: argparse.Namespace) -> str:
+    """Export from ``args.src`` into ``args.dst``; the summary to print."""
     ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
     state_dict = export(ckpt, args.part, args.img_size, args.src)
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save(state_dict, args.dst)
+    save_converted(state_dict, args.dst)
     grid = math.isqrt(state_dict['pos_embed'].shape[1] - 1)
-    print(f'wrote {args.dst}: {args.part} backbone, {len(state_dict)} '
-          f'tensors, position grid {grid}x{grid}')
+    return (f'{args.part} backbone, {len(state_dict)} tensors, position '
+            f'grid {grid}x{grid}')
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(convert_file, __doc__.splitlines()[0],
+                  'DINOv2 training checkpoint (.pth)',
+                  'output .pth in the official layout', add_options)

@@ -13,10 +13,10 @@ Usage::
         checkpoints/vit-t14_retinanet-demo-world.pth
 """
 import argparse
-import os
-import os.path as osp
 
 import torch
+
+from mmvision_plus.utils.converter_cli import run_converter, save_converted
 
 
 def extract(checkpoint: dict, prefix: str, source: str) -> dict:
@@ -43,20 +43,21 @@ def extract(checkpoint: dict, prefix: str, source: str) -> dict:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='training checkpoint (.pth)')
-    parser.add_argument('dst', help='output .pth in the official layout')
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of this converter."""
     parser.add_argument('--prefix', default='backbone.',
                         help="backbone module prefix (default 'backbone.')")
-    args = parser.parse_args()
+
+
+def convert_file(args: argparse.Namespace) -> str:
+    """Extract from ``args.src`` into ``args.dst``; the summary to print."""
     ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
     state_dict = extract(ckpt, args.prefix, args.src)
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save(state_dict, args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors')
+    save_converted(state_dict, args.dst)
+    return f'{len(state_dict)} tensors'
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(convert_file, __doc__.splitlines()[0],
+                  'training checkpoint (.pth)',
+                  'output .pth in the official layout', add_options)

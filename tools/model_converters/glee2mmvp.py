@@ -79,7 +79,6 @@ Usage (the output is written atomically)::
         checkpoints/glee-lite_r50_mmvp.pth
 """
 import argparse
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -88,7 +87,7 @@ from typing import Dict, List, Tuple
 import torch
 from torch import Tensor
 
-from mmvision_plus.utils.atomic_io import atomic_write
+from mmvision_plus.utils.converter_cli import run_converter, save_converted
 
 LABEL_TABLES = {
     'coco_label_enc': 'coco',
@@ -282,10 +281,8 @@ def convert(state_dict: Dict[str, Tensor],
     return out, dropped
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='official GLEE checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint for mmvision_plus')
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of this converter."""
     parser.add_argument(
         '--no-teacher', action='store_true',
         help='drop the text teacher (text encoder not in distill mode)')
@@ -296,20 +293,22 @@ def main() -> None:
         '--no-visual-prompter', action='store_true',
         help='drop the visual-prompt encoder (models with text prompts '
         'only)')
-    args = parser.parse_args()
+
+
+def convert_file(args: argparse.Namespace) -> str:
+    """Convert ``args.src`` into ``args.dst``; the summary to print."""
     # official checkpoints hold detectron2 metadata (iteration, ...)
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     state_dict, dropped = convert(
         official_state_dict(checkpoint), not args.no_teacher,
         args.keep_backbone, not args.no_visual_prompter)
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    with atomic_write(args.dst) as f:
-        torch.save(dict(state_dict=state_dict,
-                        meta=dict(converted_from=osp.basename(args.src))), f)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors mapped, '
-          f'{len(dropped)} dropped')
+    save_converted(
+        dict(state_dict=state_dict,
+             meta=dict(converted_from=osp.basename(args.src))), args.dst)
+    return f'{len(state_dict)} tensors mapped, {len(dropped)} dropped'
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(convert_file, __doc__.splitlines()[0],
+                  'official GLEE checkpoint (.pth)',
+                  'output checkpoint for mmvision_plus', add_options)

@@ -17,9 +17,9 @@ from mmvision_plus.models.multimodal.checkpoint_convert import \
 from mmvision_plus.models.multimodal.vlmo.convert import vlmo_to_mmvp
 
 
-def main(argv=None) -> int:
-    return converter_main(vlmo_to_mmvp, __doc__.splitlines()[0],
-                          'official VLMo checkpoint (.pt / .pth)', argv)
+def main(argv=None) -> None:
+    converter_main(vlmo_to_mmvp, __doc__.splitlines()[0],
+                   'official VLMo checkpoint (.pt / .pth)', argv)
 
 
 if __name__ == '__main__':

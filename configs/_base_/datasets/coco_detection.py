@@ -3,6 +3,7 @@
 #   data/coco/{train,val}2017/*.jpg
 # mmdet's _base_/datasets/coco_detection.py read through our checking
 # dataset and image loader, which name the file, record and field at fault.
+_base_ = './det_loaders.py'
 dataset_type = 'StrictCocoDataset'
 data_root = 'data/coco/'
 backend_args = None
@@ -23,11 +24,6 @@ test_pipeline = [
                     'scale_factor'))
 ]
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -37,11 +33,6 @@ train_dataloader = dict(
         pipeline=train_pipeline,
         backend_args=backend_args))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

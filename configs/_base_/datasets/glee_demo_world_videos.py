@@ -43,15 +43,14 @@ video_dataset = dict(
     data_root=video_root,
     metainfo=dict(classes=classes),
     data_prefix=dict(img_path='JPEGImages'))
+# the demo world's loaders with 2 clips per batch for training and whole
+# videos, each once, for validation and test
 train_dataloader = dict(
-    _delete_=True,
     batch_size=2,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='TrackAspectRatioBatchSampler'),
     # 24 clips: each epoch visits every clip 10 times (different frames)
     dataset=dict(
+        _delete_=True,
         type='RepeatDataset',
         times=10,
         dataset=dict(
@@ -59,14 +58,11 @@ train_dataloader = dict(
             ann_file='annotations/youtube_vis_2019_train.json',
             pipeline=video_train_pipeline)))
 val_dataloader = dict(
-    _delete_=True,
     batch_size=1,
-    num_workers=1,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    sampler=dict(round_up=False),
     dataset=dict(
         video_dataset,
+        _delete_=True,
         ann_file='annotations/youtube_vis_2019_valid.json',
         test_mode=True,
         pipeline=video_test_pipeline))

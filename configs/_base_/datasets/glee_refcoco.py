@@ -4,7 +4,7 @@
 #   data/coco/train2014/*.jpg
 # RefCOCO+ / RefCOCOg: configs/glee/*_refcoco+.py / *_refcocog.py change
 # the folder and split file. REC Prec@0.5, RES mIoU / cIoU on val.
-_base_ = './glee_meta_keys.py'
+_base_ = ['./det_loaders.py', './glee_meta_keys.py']
 
 data_root = 'data/coco/'
 glee_prompts = dict(type='FormatGLEEPrompts', task='grounding',
@@ -34,18 +34,8 @@ refcoco = dict(
     split_file='refcoco/refs(unc).p',
     data_prefix=dict(img='train2014/'))
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(refcoco, split='train', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(refcoco, split='val', test_mode=True,
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader

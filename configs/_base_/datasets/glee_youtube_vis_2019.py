@@ -7,7 +7,7 @@
 # both; test short side 480. The 40 class names are the prompts (dn table
 # 'ytvis19'). YouTube-VIS valid has no public masks: its AP comes from the
 # challenge server (format_only=True writes the submission zip).
-_base_ = './glee_meta_keys.py'
+_base_ = ['./det_loaders.py', './glee_meta_keys.py']
 
 data_root = 'data/youtube_vis_2019/'
 dataset_version = '2019'
@@ -52,23 +52,18 @@ video_dataset = dict(
     dataset_version=dataset_version,
     data_root=data_root,
     metainfo=dict(classes=classes))
+# one 2-frame clip per GPU, clips grouped by aspect ratio
 train_dataloader = dict(
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='TrackAspectRatioBatchSampler'),
     dataset=dict(
         video_dataset,
         ann_file='annotations/youtube_vis_2019_train.json',
         data_prefix=dict(img_path='train/JPEGImages'),
         pipeline=train_pipeline))
+# whole videos, each once
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    sampler=dict(round_up=False),
     dataset=dict(
         video_dataset,
         ann_file='annotations/youtube_vis_2019_valid.json',

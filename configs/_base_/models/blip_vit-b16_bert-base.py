@@ -5,6 +5,7 @@
 # offline all-MiniLM-L6-v2 package, which ships that vocabulary); 256-d
 # ITC space, queue 57,600, momentum 0.995, alpha 0.4; ITM re-ranking of
 # the top 256 with the ITC similarity added; beam search 3, 5-20 tokens.
+_base_ = './data_preprocessors/clip_pixels.py'
 bert_base = dict(
     hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
     intermediate_size=3072, max_position_embeddings=512, type_vocab_size=1,
@@ -30,9 +31,4 @@ model = dict(
     alpha=0.4,
     rerank_topk=256,
     generation=dict(strategy='beam', num_beams=3, max_length=20,
-                    min_length=5),
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[122.770938, 116.7460125, 104.09373615],
-        std=[68.5005327, 66.6321579, 70.32316305],
-        to_rgb=True))
+                    min_length=5))

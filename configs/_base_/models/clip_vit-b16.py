@@ -1,6 +1,7 @@
 # CLIP ViT-B/16 (OpenAI's architecture, open_clip's model class): 224 px,
 # 12-layer 768-wide ViT, 12-layer 512-wide causal text transformer with
 # the 49,408-token BPE vocabulary, 512-d embeddings, QuickGELU.
+_base_ = './data_preprocessors/clip_pixels.py'
 model = dict(
     type='ClipDualEncoder',
     clip=dict(
@@ -12,9 +13,4 @@ model = dict(
                       heads=8, layers=12)),
     tokenizer=dict(type='CLIPBPETokenizer'),
     max_text_length=77,
-    loss=dict(type='ITCLoss'),
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[122.770938, 116.7460125, 104.09373615],
-        std=[68.5005327, 66.6321579, 70.32316305],
-        to_rgb=True))
+    loss=dict(type='ITCLoss'))

@@ -7,6 +7,7 @@
 # contrastive weight 1 and captioning weight 2. open_clip CoCa checkpoint
 # files (e.g. coca_ViT-B-32 laion2b_s13b_b90k) load into it strictly
 # (model.pretrained=PATH).
+_base_ = './data_preprocessors/clip_pixels.py'
 model = dict(
     type='CoCa',
     clip=dict(
@@ -22,9 +23,4 @@ model = dict(
     tokenizer=dict(type='CLIPBPETokenizer'),
     max_text_length=76,
     contrastive_loss_weight=1.0,
-    caption_loss_weight=2.0,
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[122.770938, 116.7460125, 104.09373615],
-        std=[68.5005327, 66.6321579, 70.32316305],
-        to_rgb=True))
+    caption_loss_weight=2.0)

@@ -1,12 +1,7 @@
 # FCOS with a ResNet-18 trained from scratch, sized for 160 px demo images.
+_base_ = './data_preprocessors/det_imagenet_pad32.py'
 model = dict(
     type='FCOS',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
     backbone=dict(
         type='ResNet',
         depth=18,

@@ -3,6 +3,7 @@
 # image<->text fusion before each layer (4 levels, s8..s64), 300 queries,
 # 9 decoder layers, hidden 256, FFN 2048, 8 heads; CLIP ViT-B/32 text tower
 # (width 512, 12 layers, 77 tokens) distilled towards a frozen copy.
+_base_ = './data_preprocessors/det_imagenet_pad32.py'
 embed_dims = 256
 # One denoising label table per dataset family, as the official decoder
 # (coco_label_enc, obj365_label_enc shared by Objects365/LVIS/OpenImages,
@@ -13,12 +14,6 @@ model = dict(
     type='GLEE',
     num_queries=300,
     num_feature_levels=4,
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
     # detectron2's R50 with FrozenBN, stem trainable (FREEZE_AT 0)
     backbone=dict(
         type='ResNet',

@@ -5,6 +5,7 @@
 # images + MLM. Images normalised to [-1, 1] (ViLT's inception
 # normalisation). ViLT's dropout (0.1) and its patch sampling (200
 # patches per image in training) are left out.
+_base_ = './data_preprocessors/inception_pixels.py'
 model = dict(
     type='ViLT',
     transformer=dict(img_size=384, patch_size=32, embed_dims=768,
@@ -14,9 +15,4 @@ model = dict(
     max_text_length=40,
     tasks=('itm', 'mlm'),
     mlm_prob=0.15,
-    whole_word_masking=True,
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[127.5, 127.5, 127.5],
-        std=[127.5, 127.5, 127.5],
-        to_rgb=True))
+    whole_word_masking=True)

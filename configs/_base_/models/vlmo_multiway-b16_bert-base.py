@@ -5,6 +5,7 @@
 # the offline all-MiniLM-L6-v2 package), 40 tokens, whole-word masking;
 # vision-language pretraining: ITC (V/L-FFN and VL-FFN features) + ITM
 # (hard negatives) + MLM (weight 0.25). Images normalised to [-1, 1].
+_base_ = './data_preprocessors/inception_pixels.py'
 model = dict(
     type='VLMo',
     transformer=dict(img_size=224, patch_size=16, embed_dims=768,
@@ -17,9 +18,4 @@ model = dict(
     relative_position=True,
     text_range=196,
     vl_itc=True,
-    whole_word_masking=True,
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[127.5, 127.5, 127.5],
-        std=[127.5, 127.5, 127.5],
-        to_rgb=True))
+    whole_word_masking=True)

@@ -6,6 +6,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmvision_plus.registry import HOOKS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 @HOOKS.register_module()
@@ -25,10 +26,8 @@ class CheckFiniteLossHook(Hook):
     priority = 'VERY_LOW'
 
     def __init__(self, interval: int = 1) -> None:
-        if interval < 1:
-            raise ValueError(f'CheckFiniteLossHook: interval must be >= 1, '
-                             f'got {interval}')
-        self.interval = interval
+        self.interval = check_range(interval, 'CheckFiniteLossHook',
+                                    'interval', 1)
 
     def after_train_iter(self,
                          runner,

@@ -8,6 +8,7 @@ from mmengine.model import is_model_wrapper
 from torch import Tensor
 
 from mmvision_plus.registry import HOOKS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 @HOOKS.register_module()
@@ -41,10 +42,8 @@ class RetrievalCostHook(Hook):
     priority = 'HIGHEST'
 
     def __init__(self, num_queries: int = 100) -> None:
-        if num_queries < 1:
-            raise ValueError(f'RetrievalCostHook: num_queries must be >= 1, '
-                             f'got {num_queries}')
-        self.num_queries = num_queries
+        self.num_queries = check_range(num_queries, 'RetrievalCostHook',
+                                       'num_queries', 1)
 
     @staticmethod
     def gallery(runner, model) -> Tuple[List[Tensor], List[str]]:

@@ -4,6 +4,7 @@ from typing import Optional
 from mmengine.hooks import Hook
 
 from mmvision_plus.registry import HOOKS
+from mmvision_plus.utils.arg_checks import check_range
 from ._model_utils import iters_per_epoch, unwrap_model
 
 
@@ -44,14 +45,13 @@ class TeacherTempWarmupHook(Hook):
                  warmup_epochs: int = 30,
                  warmup_iters: Optional[int] = None,
                  attr: str = 'teacher_temp') -> None:
-        if start <= 0 or end <= 0:
-            raise ValueError('TeacherTempWarmupHook: temperatures must be > 0,'
-                             f' got start={start}, end={end}')
         if (warmup_iters if warmup_iters is not None else warmup_epochs) < 0:
             raise ValueError('TeacherTempWarmupHook: the warm-up length must '
                              'be >= 0')
-        self.start = start
-        self.end = end
+        self.start = check_range(start, 'TeacherTempWarmupHook', 'start', 0,
+                                 low_open=True)
+        self.end = check_range(end, 'TeacherTempWarmupHook', 'end', 0,
+                               low_open=True)
         self.warmup_epochs = warmup_epochs
         self.warmup_iters = warmup_iters
         self.attr = attr

@@ -26,6 +26,7 @@ from torch import Tensor
 from mmvision_plus.models.layers import (PatchEmbed, TransformerBlock,
                                          resize_pos_embed, swiglu_hidden_dims)
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 
 # Published architectures. ``ffn_hidden`` is the hidden width of the FFN: the
 # MLP one for S/B/L, the SwiGLU one for g (``mlp.w12`` maps 1536 -> 2*4096).
@@ -209,10 +210,8 @@ class DINOv2ViT(BaseModule):
             raise ValueError('DINOv2ViT: out_indices must not be empty')
         self.out_indices = tuple(
             self._check_block_index(i, 'out_indices') for i in out_indices)
-        if not -1 <= frozen_stages <= self.num_layers:
-            raise ValueError(f'DINOv2ViT: frozen_stages must be in '
-                             f'[-1, {self.num_layers}], got {frozen_stages}')
-        self.frozen_stages = frozen_stages
+        self.frozen_stages = check_range(frozen_stages, 'DINOv2ViT',
+                                         'frozen_stages', -1, self.num_layers)
         self.frozen = frozen
         self.pad_to_multiple = pad_to_multiple
         self.with_cp = with_cp

@@ -23,9 +23,7 @@ Neither timm nor mmpretrain keeps the iBOT ``mask_token``; it is set to zeros
 (its initial value in the official code), which only matters for masked
 forward passes.
 """
-import argparse
 import math
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -33,6 +31,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
+
+from mmvision_plus.utils.converter_cli import run_converter, save_converted
 
 StateDict = Dict[str, Tensor]
 
@@ -275,9 +275,7 @@ def convert_checkpoint_file(src: str, dst: str, source_format: str) -> dict:
         raise ValueError(f'unknown source format {source_format!r}; choose '
                          f'from {sorted(CONVERTERS)}')
     out = CONVERTERS[source_format](load_state_dict_file(src))
-    dst_dir = osp.dirname(osp.abspath(dst))
-    os.makedirs(dst_dir, exist_ok=True)
-    torch.save(out, dst)
+    save_converted(out, dst)
     num_layers = 1 + max(int(k.split('.')[1]) for k in out
                          if k.startswith('blocks.'))
     reg = out.get('register_tokens')
@@ -303,11 +301,10 @@ def convert_checkpoint_cli(source_format: str,
         argv (Sequence[str], optional): Arguments; None reads
             ``sys.argv[1:]``.
     """
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument(
-        'src', help=f'{source_format} checkpoint '
-        f'({SOURCE_FILE_TYPES[source_format]})')
-    parser.add_argument('dst', help='output .pth in the official layout')
-    args = parser.parse_args(argv)
-    info = convert_checkpoint_file(args.src, args.dst, source_format)
-    print(f'wrote {args.dst}: {info}')
+    run_converter(
+        lambda args: convert_checkpoint_file(args.src, args.dst,
+                                             source_format),
+        description,
+        f'{source_format} checkpoint ({SOURCE_FILE_TYPES[source_format]})',
+        'output .pth in the official layout',
+        argv=argv)

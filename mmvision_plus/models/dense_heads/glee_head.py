@@ -418,7 +418,6 @@ class GLEEHead(BaseModule):
         cls, boxes, masks = out['cls'], out['boxes'], out['masks']
         if with_mask and masks is None:
             raise ValueError('GLEEHead: mask losses need mask predictions')
-        bs, num_queries, num_classes = cls.shape
         cls_targets = torch.zeros_like(cls)
         matched = []  # per image: (query inds, target inds, gt masks)
         for i, (gt, meta) in enumerate(zip(batch_gt_instances,
@@ -432,13 +431,7 @@ class GLEEHead(BaseModule):
                     int(class_mask[i].sum()), gt, meta, gt_masks)
             cls_targets[i, q_inds, gt.labels[t_inds]] = 1
             matched.append((q_inds, t_inds, gt_masks))
-        cls_weights = class_mask[:, None, :].expand_as(cls).to(cls.dtype)
-        losses = dict(
-            loss_cls=self.loss_cls(
-                cls.reshape(-1, num_classes),
-                cls_targets.reshape(-1, num_classes),
-                cls_weights.reshape(-1, num_classes),
-                avg_factor=avg_factor))
+        losses = self._class_loss(cls, cls_targets, class_mask, avg_factor)
         pred_boxes = torch.cat([boxes[i, q] for i, (q, _, _) in
                                 enumerate(matched)])
         gt_boxes = torch.cat([
@@ -460,6 +453,30 @@ class GLEEHead(BaseModule):
                 out['conf'].reshape(-1, 1), conf_targets.reshape(-1, 1),
                 avg_factor=avg_factor)
         return losses
+
+    def _class_loss(self, cls: Tensor, cls_targets: Tensor,
+                    class_mask: Tensor,
+                    avg_factor: float) -> Dict[str, Tensor]:
+        """Classification loss over each image's prompted classes only.
+
+        Args:
+            cls (Tensor): (bs, num_queries, K) class logits.
+            cls_targets (Tensor): (bs, num_queries, K) 0/1 targets.
+            class_mask (Tensor): (bs, K), 1 for the image's prompted classes
+                (the padded class slots get weight 0).
+            avg_factor (float): Divisor of the summed loss.
+
+        Returns:
+            dict: ``loss_cls``.
+        """
+        num_classes = cls.shape[-1]
+        cls_weights = class_mask[:, None, :].expand_as(cls).to(cls.dtype)
+        return dict(
+            loss_cls=self.loss_cls(
+                cls.reshape(-1, num_classes),
+                cls_targets.reshape(-1, num_classes),
+                cls_weights.reshape(-1, num_classes),
+                avg_factor=avg_factor))
 
     def _box_losses(self, pred_boxes: Tensor, gt_boxes: Tensor,
                     avg_factor: float) -> Dict[str, Tensor]:
@@ -534,15 +551,8 @@ class GLEEHead(BaseModule):
             cls_targets[i, queries, gt.labels[targets]] = 1
             pred_boxes.append(boxes[i, queries])
             gt_boxes.append(self._normalised_gt_boxes(gt, meta)[targets])
-        num_classes = cls.shape[-1]
-        cls_weights = class_mask[:, None, :].expand_as(cls).to(cls.dtype)
         dn_avg = avg_factor * num_groups
-        losses = dict(
-            loss_cls=self.loss_cls(
-                cls.reshape(-1, num_classes),
-                cls_targets.reshape(-1, num_classes),
-                cls_weights.reshape(-1, num_classes),
-                avg_factor=dn_avg))
+        losses = self._class_loss(cls, cls_targets, class_mask, dn_avg)
         if pred_boxes:
             losses.update(self._box_losses(
                 torch.cat(pred_boxes), torch.cat(gt_boxes), dn_avg))

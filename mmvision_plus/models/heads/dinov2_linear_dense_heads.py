@@ -16,6 +16,7 @@ from mmengine.structures import BaseDataElement, PixelData
 from torch import Tensor, nn
 
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 
 #: One backbone block: patch-token map (B, C, h, w) and class token (B, C).
 BlockFeature = Tuple[Tensor, Tensor]
@@ -71,13 +72,11 @@ class DINOv2LinearDenseHead(BaseModule):
                  upsample: int = 1,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if num_inputs < 1 or upsample < 1:
-            raise ValueError(f'{type(self).__name__}: num_inputs and upsample'
-                             f' must be >= 1, got {num_inputs}, {upsample}')
+        owner = type(self).__name__
         self.in_channels = in_channels
-        self.num_inputs = num_inputs
+        self.num_inputs = check_range(num_inputs, owner, 'num_inputs', 1)
         self.with_cls_token = with_cls_token
-        self.upsample = upsample
+        self.upsample = check_range(upsample, owner, 'upsample', 1)
         channels = in_channels * num_inputs * (2 if with_cls_token else 1)
         self.bn = nn.BatchNorm2d(channels)
         self.conv = nn.Conv2d(channels, out_channels, kernel_size=1)
@@ -257,13 +256,12 @@ class DINOv2LinearDepthHead(DINOv2LinearDenseHead):
             raise ValueError('DINOv2LinearDepthHead: norm_strategy must be '
                              "'linear', 'softmax' or 'sigmoid', got "
                              f'{norm_strategy!r}')
-        if not 0 < min_depth < max_depth:
-            raise ValueError('DINOv2LinearDepthHead: need 0 < min_depth < '
-                             f'max_depth, got {min_depth}, {max_depth}')
         self.classify = classify
         self.norm_strategy = norm_strategy
-        self.min_depth = min_depth
-        self.max_depth = max_depth
+        self.min_depth = check_range(min_depth, 'DINOv2LinearDepthHead',
+                                     'min_depth', 0, low_open=True)
+        self.max_depth = check_range(max_depth, 'DINOv2LinearDepthHead',
+                                     'max_depth', min_depth, low_open=True)
         if bins_strategy == 'UD':
             bins = torch.linspace(min_depth, max_depth, n_bins)
         else:

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 @MODELS.register_module()
@@ -44,9 +45,7 @@ class DINOv2ProjectionHead(BaseModule):
                  num_layers: int = 3,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if num_layers < 1:
-            raise ValueError('DINOv2ProjectionHead: num_layers must be >= 1, '
-                             f'got {num_layers}')
+        check_range(num_layers, 'DINOv2ProjectionHead', 'num_layers', 1)
         self.in_channels = in_channels
         self.num_prototypes = num_prototypes
         widths = [in_channels] + [hidden_channels] * (num_layers - 1) + \

@@ -34,6 +34,7 @@ from transformers.models.bert.modeling_bert import BertOnlyMLMHead
 from transformers.utils import logging as hf_logging
 
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 from .bert_text_encoder import bert_config, resolve_text_model_dir
 
 
@@ -88,12 +89,11 @@ class CrossAttentionBert(BaseModule):
         config.add_cross_attention = True
         config._attn_implementation = 'sdpa'
         num_layers = config.num_hidden_layers
-        if not 0 <= cross_attention_from <= num_layers:
-            raise ValueError(f'cross_attention_from must be in [0, '
-                             f'{num_layers}], got {cross_attention_from}')
         self.config = config
         self.pretrained = pretrained
-        self.cross_attention_from = cross_attention_from
+        self.cross_attention_from = check_range(
+            cross_attention_from, 'CrossAttentionBert', 'cross_attention_from',
+            0, num_layers)
         self.num_layers = num_layers
         self.bert = BertModel(config, add_pooling_layer=False)
         width = encoder_width or config.hidden_size

@@ -51,6 +51,7 @@ from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
 
 from mmvision_plus.models.dense_heads.glee_head import _masks_to_tensor
+from mmvision_plus.utils.arg_checks import check_range
 
 VISUAL_PROMPT_MODES = ('point', 'scribble', 'box', 'mask')
 #: Modes whose template adds the prompt mask to the image (official).
@@ -368,11 +369,10 @@ class GLEEVisualPrompter(BaseModule):
             raise ValueError('GLEEVisualPrompter: in_channels lists the '
                              'three coarsest image-encoder maps, got '
                              f'{list(in_channels)}')
-        if not 1 <= num_token_levels <= num_levels:
-            raise ValueError('GLEEVisualPrompter: num_token_levels must be '
-                             f'in [1, {num_levels}]')
         self.embed_dims = embed_dims
-        self.num_token_levels = num_token_levels
+        self.num_token_levels = check_range(num_token_levels,
+                                            'GLEEVisualPrompter',
+                                            'num_token_levels', 1, num_levels)
         self.max_points = max_points
         self.template_size = template_size
         self.search_area_factor = search_area_factor

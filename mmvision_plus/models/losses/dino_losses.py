@@ -29,6 +29,7 @@ from mmengine import dist
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 from .base_loss import BaseLoss
 from .soft_cross_entropy import soft_cross_entropy_rows
 
@@ -234,10 +235,8 @@ class SelfDistillationLoss(BaseLoss):
         if centering not in CENTERINGS:
             raise ValueError(f'{type(self).__name__}: centering must be one '
                              f'of {CENTERINGS}, got {centering!r}')
-        if student_temp <= 0:
-            raise ValueError(f'{type(self).__name__}: student_temp must be '
-                             f'> 0, got {student_temp}')
-        self.student_temp = student_temp
+        self.student_temp = check_range(student_temp, type(self).__name__,
+                                        'student_temp', 0, low_open=True)
         self.centering = centering
         self.center_momentum = center_momentum
         self.sinkhorn_iterations = sinkhorn_iterations

@@ -54,6 +54,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 from .base_loss import BaseLoss
 
 AlphaType = Optional[Union[float, Sequence[float]]]
@@ -208,11 +209,8 @@ class ExtendedFocalLoss(BaseLoss):
                  ignore_index: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(reduction, loss_weight, init_cfg)
-        if gamma < 0:
-            raise ValueError(
-                f'ExtendedFocalLoss: gamma must be >= 0, got {gamma}')
         self.use_sigmoid = use_sigmoid
-        self.gamma = gamma
+        self.gamma = check_range(gamma, 'ExtendedFocalLoss', 'gamma', 0)
         self.activated = activated
         self.ignore_index = ignore_index
         if alpha is None or isinstance(alpha, (int, float)):

@@ -56,6 +56,7 @@ import torch
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 from .base_loss import BaseLoss
 
 BOX_FORMATS = ('xyxy', 'xywh')
@@ -263,9 +264,7 @@ class PaperSIoULoss(BaseLoss):
                  loss_weight: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(reduction, loss_weight, init_cfg)
-        if theta < 1:
-            raise ValueError(
-                f'PaperSIoULoss: theta must be >= 1, got {theta}')
+        check_range(theta, 'PaperSIoULoss', 'theta', 1)
         if box_format not in BOX_FORMATS:
             raise ValueError(f'PaperSIoULoss: box_format must be one of '
                              f'{BOX_FORMATS}, got {box_format!r}')

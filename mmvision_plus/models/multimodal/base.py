@@ -31,6 +31,7 @@ from torch import Tensor
 
 from mmvision_plus.models.language.tokenizers import (TextTokenizer,
                                                       build_text_tokenizer)
+from mmvision_plus.utils.arg_checks import check_range
 from .retrieval import rerank_topk, retrieval_predictions
 
 Feats = Dict[str, Tensor]
@@ -69,10 +70,9 @@ class BaseImageTextModel(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.tokenizer = build_text_tokenizer(tokenizer)
-        if max_text_length < 2:
-            raise ValueError(f'max_text_length must be >= 2, got '
-                             f'{max_text_length}')
-        self.max_text_length = max_text_length
+        self.max_text_length = check_range(max_text_length,
+                                           type(self).__name__,
+                                           'max_text_length', 2)
         self.rerank_topk = rerank_topk
         self.rerank_batch_size = rerank_batch_size
         self.rerank_add_similarity = rerank_add_similarity

@@ -33,6 +33,7 @@ from torch import Tensor
 
 from mmvision_plus.models.backbones.dinov2_convert import \
     mmpretrain_to_official
+from mmvision_plus.utils.converter_cli import run_converter, save_converted
 
 StateDict = Dict[str, Tensor]
 MOMENTUM_MODULES = ('visual_encoder', 'vision_proj', 'text_encoder',
@@ -191,7 +192,7 @@ def blip_to_mmvp(state_dict: StateDict) -> 'OrderedDict[str, Tensor]':
 
 def convert_checkpoint_file(src: str, dst: str, convert) -> int:
     """Load ``src``, convert its state dict, save ``{'state_dict': ...}``
-    to ``dst`` atomically.
+    to ``dst`` atomically (its folder created if missing).
 
     Args:
         src (str): Source checkpoint (loaded with ``weights_only=True``).
@@ -201,27 +202,20 @@ def convert_checkpoint_file(src: str, dst: str, convert) -> int:
     Returns:
         int: Number of tensors written.
     """
-    from mmvision_plus.utils.atomic_io import atomic_write
     checkpoint = torch.load(src, map_location='cpu', weights_only=True)
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'{src}: expected a checkpoint dict, got '
                          f'{type(checkpoint).__name__}')
     state_dict = convert(unwrap_state_dict(checkpoint))
-    with atomic_write(dst) as f:
-        torch.save(dict(state_dict=state_dict,
-                        meta=dict(converted_from=str(src))), f)
+    save_converted(
+        dict(state_dict=state_dict, meta=dict(converted_from=str(src))), dst)
     return len(state_dict)
 
 
 def converter_main(convert, description: str, source_help: str,
-                   argv=None) -> int:
-    """Command line of a converter: ``SRC DST``, then
-    :func:`convert_checkpoint_file`; prints and returns the tensor count."""
-    import argparse
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('src', help=source_help)
-    parser.add_argument('dst', help='output .pth')
-    args = parser.parse_args(argv)
-    count = convert_checkpoint_file(args.src, args.dst, convert)
-    print(f'wrote {args.dst}: {count} tensors')
-    return count
+                   argv=None) -> None:
+    """Command line of a converter (:func:`run_converter`): ``SRC DST``,
+    then :func:`convert_checkpoint_file`; prints the tensor count."""
+    run_converter(
+        lambda args: f'{convert_checkpoint_file(args.src, args.dst, convert)}'
+        ' tensors', description, source_help, argv=argv)

@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from mmvision_plus.models.layers import (TransformerBlock,
                                          init_encoder_layer_weights)
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 @MODELS.register_module()
@@ -49,10 +50,7 @@ class CrossModalInteraction(BaseModule):
                  dropout: float = 0.0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if num_layers < 1:
-            raise ValueError(
-                f'CrossModalInteraction num_layers must be >= 1, got '
-                f'{num_layers}')
+        check_range(num_layers, 'CrossModalInteraction', 'num_layers', 1)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         self.layers = nn.ModuleList([
             TransformerBlock(

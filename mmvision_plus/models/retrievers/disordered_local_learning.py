@@ -45,6 +45,7 @@ from torch import Tensor, nn
 from mmvision_plus.models.layers import (TransformerBlock,
                                          init_encoder_layer_weights)
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 def balanced_split_groups(rank: Tensor, lengths: Tensor,
@@ -106,11 +107,8 @@ class DisorderedLocalLearning(BaseModule):
                  eval_seed: int = 0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if num_groups < 1:
-            raise ValueError(
-                f'DisorderedLocalLearning num_groups must be >= 1, got '
-                f'{num_groups}')
-        self.num_groups = num_groups
+        self.num_groups = check_range(num_groups, 'DisorderedLocalLearning',
+                                      'num_groups', 1)
         self.hard_split = hard_split
         self.eval_seed = eval_seed
         self.local_layer = TransformerBlock(

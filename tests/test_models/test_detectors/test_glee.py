@@ -1,37 +1,23 @@
 """GLEE: shapes through the pipeline, text-scored classes, matching and
 losses on hand-made targets, denoising queries, prompt tokens, tasks."""
-import os.path as osp
-
 import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.mask import BitmapMasks
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
-import mmvision_plus
 from mmvision_plus.models.detectors import GLEE, PromptError
 from mmvision_plus.models.layers import (DenoisingTableError,
                                          GLEEDecoderLayer,
                                          GLEEDenoisingQueryGenerator)
-from mmvision_plus.registry import MODELS
+from tests.test_models.test_detectors.glee_fixtures import (
+    NAMES, build_tiny_glee)
 
-mmvision_plus.register_all_modules(init_default_scope=False)
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-TINY_CONFIG = osp.join(ROOT, 'tests', 'data', 'glee',
-                       'glee_tiny_demo-world.py')
 H, W = 96, 128
-NAMES = ('circle', 'square', 'star')
 
 
 def build_tiny() -> GLEE:
-    cfg = Config.fromfile(TINY_CONFIG)
-    with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
+    return build_tiny_glee('glee_tiny_demo-world.py')
 
 
 @pytest.fixture(scope='module')

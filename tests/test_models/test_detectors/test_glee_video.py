@@ -1,38 +1,23 @@
 """GLEEVideo: the contrastive tracking loss on hand-made embeddings, video
 training steps, VIS / R-VOS / VOS inference on a generated clip, and the
 visual-prompt batches of the image model."""
-import os.path as osp
-
 import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample, TrackDataSample
 from mmdet.structures.mask import BitmapMasks
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
-import mmvision_plus
 from mmvision_plus.models.detectors import GLEEVideo, PromptError
 from mmvision_plus.models.layers import VisualPrompt, VisualPromptError
-from mmvision_plus.registry import MODELS
+from tests.test_models.test_detectors.glee_fixtures import (
+    NAMES, build_tiny_glee)
 
-mmvision_plus.register_all_modules(init_default_scope=False)
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-TINY_VIDEO = osp.join(ROOT, 'tests', 'data', 'glee',
-                      'glee_tiny_video_demo-world.py')
 H, W = 64, 96
-NAMES = ('circle', 'square', 'star')
 
 
 def build(**overrides) -> GLEEVideo:
-    cfg = Config.fromfile(TINY_VIDEO)
-    cfg.model.update(overrides)
-    with DefaultScope.overwrite_default_scope('mmvision_plus'):
-        model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
+    return build_tiny_glee('glee_tiny_video_demo-world.py', **overrides)
 
 
 @pytest.fixture(scope='module')

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from mmvision_plus.models.layers import MultiwayBlock, PatchEmbed
 from mmvision_plus.registry import MODELS
+from mmvision_plus.utils.arg_checks import check_range
 
 
 @MODELS.register_module()
@@ -57,9 +58,8 @@ class VLMoTransformer(BaseModule):
         if img_size % patch_size:
             raise ValueError(f'VLMoTransformer: img_size {img_size} is not a '
                              f'multiple of patch_size {patch_size}')
-        if not 0 <= vl_ffn_start <= num_layers:
-            raise ValueError(f'VLMoTransformer: vl_ffn_start must be in [0, '
-                             f'{num_layers}], got {vl_ffn_start}')
+        check_range(vl_ffn_start, 'VLMoTransformer', 'vl_ffn_start', 0,
+                    num_layers)
         self.img_size, self.patch_size = img_size, patch_size
         self.grid = (img_size // patch_size, ) * 2
         self.num_patches = self.grid[0] * self.grid[1]

@@ -1,0 +1,33 @@
+"""The --threads / --seed options of the benchmark and profiling tools."""
+import argparse
+
+import torch
+
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_threads_and_seed(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_defaults_leave_threads_unchanged():
+    args = parse()
+    assert (args.threads, args.seed) == (None, 0)
+    before = torch.get_num_threads()
+    apply_threads(args)
+    assert torch.get_num_threads() == before
+
+
+def test_threads_and_seed_given():
+    args = parse('--threads', '1', '--seed', '7')
+    assert args.seed == 7
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        apply_threads(args)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
