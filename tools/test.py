@@ -13,7 +13,8 @@ from mmengine.config import Config
 from mmengine.evaluator import DumpResults
 
 import mmvision_plus  # noqa: F401  (safe checkpoint loading)
-from mmvision_plus.utils import register_all_modules, tool_helpers
+from mmvision_plus.utils import (register_all_modules, teardown_distributed,
+                                 tool_helpers)
 
 
 def parse_args() -> argparse.Namespace:
@@ -70,6 +71,7 @@ def main() -> None:
             DumpResults(out_file_path=args.out))
 
     runner.test()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -14,7 +14,8 @@ import os.path as osp
 from mmengine.config import Config
 
 import mmvision_plus  # noqa: F401  (safe checkpoint loading and saving)
-from mmvision_plus.utils import register_all_modules, tool_helpers
+from mmvision_plus.utils import (register_all_modules, teardown_distributed,
+                                 tool_helpers)
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,6 +79,7 @@ def main() -> None:
         cfg.load_from = args.resume
 
     tool_helpers.build_runner(cfg).train()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -39,3 +39,19 @@ def setup_cpu_distributed(cfg: Config) -> None:
     env_cfg = cfg.get('env_cfg') or {}
     env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     cfg.env_cfg = env_cfg
+
+
+def teardown_distributed() -> None:
+    """Wait for every rank, then destroy the default process group.
+
+    mmengine's Runner leaves the process group to the interpreter's exit.
+    With gloo, a rank that exits while another still holds the group's
+    threads can abort ("terminate called without an active exception",
+    exit code -6) after a run that finished correctly, so ``tools/train.py``
+    and ``tools/test.py`` end their distributed runs here. Nothing happens
+    in a non-distributed run.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    torch_dist.barrier()
+    torch_dist.destroy_process_group()
