@@ -49,7 +49,7 @@ import subprocess
 import sys
 import time
 from importlib import metadata
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from .atomic_io import atomic_write
 
@@ -365,15 +365,19 @@ class RunSession:
         cfg (Config | dict): The run's config (for the demo world).
         cfg_options (dict, optional): The ``--cfg-options`` overrides.
         world_size (int): Processes of a distributed run.
+        command (Sequence[str], optional): The command line, when the tool
+            was not started from it (its ``main(argv)`` called in a
+            process). Defaults to ``python`` and ``sys.argv``.
     """
 
     def __init__(self,
                  cfg: Any,
                  cfg_options: Optional[dict] = None,
-                 world_size: int = 1) -> None:
+                 world_size: int = 1,
+                 command: Optional[Sequence[str]] = None) -> None:
         self._start = time.perf_counter()
         self.facts: Dict[str, Any] = dict(
-            command=shlex.join(['python', *sys.argv]),
+            command=shlex.join(command or ['python', *sys.argv]),
             cwd=os.getcwd(),
             cfg_options=to_json_value(cfg_options, floats=False),
             started_at=datetime.datetime.now(
@@ -424,8 +428,39 @@ def write_evaluation(path: str, section: str, config: str,
     return record
 
 
+def tool_command(script: str, argv: Optional[Sequence[str]]) -> List[str]:
+    """The command line of a tool whose ``main(argv)`` may be called in a
+    process: ``python SCRIPT ARGV`` (``SCRIPT`` relative to the working
+    directory), or ``sys.argv`` when ``argv`` is None (started from the
+    command line)."""
+    if argv is None:
+        return ['python', *sys.argv]
+    return ['python', osp.relpath(script), *argv]
+
+
+def save_tool_record(path: str, session: RunSession, **results: Any) -> dict:
+    """Save the record of a tool run that is not a training or a test (a
+    benchmark, the curation): the session's facts (command, threads,
+    versions, git, host, load, wall time) and the tool's results.
+
+    Args:
+        path (str): The record file (written atomically, replaced if it
+            exists).
+        session (RunSession): The run, finished here.
+        **results: The tool's results (JSON-serialisable).
+
+    Returns:
+        dict: The saved record.
+    """
+    record = dict(format_version=RECORD_FORMAT_VERSION, tool=session.finish(),
+                  **to_json_value(results, floats=False))
+    save_record(path, record)
+    return record
+
+
 __all__ = [
     'EVALUATION_SECTIONS', 'RECORD_FORMAT_VERSION', 'RunSession',
+    'save_tool_record', 'tool_command',
     'config_key', 'default_record_path', 'demo_world_facts',
     'environment_facts', 'file_sha256', 'git_facts', 'load_record',
     'open_record', 'save_record', 'to_json_value', 'write_evaluation'

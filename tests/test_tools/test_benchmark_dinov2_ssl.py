@@ -19,7 +19,12 @@ def test_benchmark_reports_speed_memory_and_shares(tmp_path, image_folder):
     out = tmp_path / 'rows.json'
     main([tiny_config(tmp_path, image_folder), '--iters', '1', '--warmup',
           '1', '--threads', '1', '--batch-size', '2', '--json', str(out)])
-    rows = json.loads(out.read_text())
+    record = json.loads(out.read_text())
+    rows = record['rows']
+    assert record['config'].endswith('.py')
+    run = record['tool']
+    assert 'benchmark_dinov2_ssl' in run['command']
+    assert run['environment']['packages']['torch'] and run['wall_time_s'] > 0
     assert [r['dtype'] for r in rows] == ['fp32', 'bf16']
     for row in rows:
         assert row['batch'] == 2 and row['images_per_s'] > 0

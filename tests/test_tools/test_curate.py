@@ -119,9 +119,17 @@ def test_cli_model_config_route(tmp_path, world):
 
 def test_cli_synthetic(tmp_path, capsys):
     out = tmp_path / 'syn'
+    record_path = tmp_path / 'record.json'
     assert curate.main(['--synthetic', '3000', '--num-clusters', '20',
-                        '--out-dir', str(out)]) == 0
+                        '--out-dir', str(out), '--record',
+                        str(record_path)]) == 0
     report = json.loads((out / 'report.json').read_text())
+    record = json.loads(record_path.read_text())
+    assert record['report']['timings_s'] == report['timings_s']
+    assert record['report']['final'] == report['final']
+    assert 'removed' not in record['report']
+    assert '--synthetic 3000' in record['tool']['command']
+    assert record['tool']['environment']['threads']['torch'] >= 1
     planted = report['embedding']
     assert report['pool_accounting']['near_duplicates'] == \
         planted['planted_duplicates'] > 0

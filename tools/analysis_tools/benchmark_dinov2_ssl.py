@@ -25,7 +25,6 @@ Example (2 CPU threads; the table in configs/dinov2/README.md)::
         --threads 2 --iters 5 --warmup 2
 """
 import argparse
-import json
 import multiprocessing
 import os.path as osp
 import statistics
@@ -41,6 +40,9 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from torch import nn
+
+from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
+                                                 tool_command)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark_backbone import peak_rss  # noqa: E402
@@ -245,12 +247,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--threads', type=int,
                         default=torch.get_num_threads())
-    parser.add_argument('--json', help='also write the rows to this file')
+    parser.add_argument(
+        '--json', help='also write the rows to this file, with the run\'s '
+        'command, threads, versions, host and load (a results record)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    session = RunSession(Config.fromfile(args.config),
+                         command=tool_command(__file__, argv))
     rows = []
     for dtype_name in args.dtypes:
         with multiprocessing.get_context('spawn').Pool(1) as pool:
@@ -259,8 +265,7 @@ def main(argv=None) -> None:
                 args.warmup, args.threads)))
     print(to_markdown(rows))
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(rows, f, indent=2)
+        save_tool_record(args.json, session, config=args.config, rows=rows)
 
 
 if __name__ == '__main__':

@@ -37,6 +37,8 @@ from mmvision_plus.datasets.curation import (FEATURES, CurationParams,
                                              curate_image_sources,
                                              curate_synthetic,
                                              format_summary)
+from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
+                                                 tool_command)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -45,6 +47,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out-dir', required=True,
                         help='folder for the list, sources and report')
+    parser.add_argument(
+        '--record', help='also write a results record here: the command, '
+        'threads, versions, host, load and wall time of this run with the '
+        "report's counts and per-step timings (without the per-image "
+        "'removed' lists)")
     data = parser.add_argument_group('image sets (folder, .txt or COCO .json)')
     data.add_argument('--curated', help='curated (query) images')
     data.add_argument('--pool', help='uncurated pool')
@@ -118,6 +125,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    session = RunSession({}, command=tool_command(__file__, argv))
     params = CurationParams(
         dedup_threshold=args.dedup_threshold,
         eval_threshold=args.eval_threshold, num_clusters=args.num_clusters,
@@ -152,6 +160,10 @@ def main(argv=None) -> int:
     print(format_summary(report), end='')
     print(f'wrote {report["files"]["list"]} and the report in '
           f'{args.out_dir}')
+    if args.record:
+        save_tool_record(args.record, session, report={
+            key: value for key, value in report.items()
+            if key not in ('removed', 'files')})
     return 0
 
 
