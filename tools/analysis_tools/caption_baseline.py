@@ -16,6 +16,8 @@ from collections import Counter
 from typing import Optional, Sequence
 
 from mmvision_plus.evaluation.functional import caption_scores
+from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
+                                                 tool_command)
 
 
 def _captions(record: dict) -> list:
@@ -44,9 +46,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('train_file')
     parser.add_argument('eval_file')
+    parser.add_argument(
+        '--record', help='also write a results record here (command, '
+        'versions, host, wall time and the result)')
     args = parser.parse_args(argv)
+    session = RunSession({}, command=tool_command(__file__, argv))
     result = constant_caption_baseline(args.train_file, args.eval_file)
     print(json.dumps(result, indent=2))
+    if args.record:
+        save_tool_record(args.record, session, baseline=result)
     return result
 
 
