@@ -159,8 +159,9 @@ def test_retrieval_benchmark(tmp_path):
     assert set(results) == {'itc', 'itc+itm@4'}
     for row in results.values():
         assert row['speedup'] > 0 and row['recall']['t2i/R1'] > 10
-    assert json.loads((tmp_path / 'b.json').read_text())['itc'][
-        'recall'] == results['itc']['recall']
+    record = json.loads((tmp_path / 'b.json').read_text())
+    assert record['results']['itc']['recall'] == results['itc']['recall']
+    assert 'benchmark_retrieval.py retrieval' in record['tool']['command']
 
 
 def test_training_throughput_benchmark(configs, tmp_path):

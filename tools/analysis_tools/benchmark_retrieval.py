@@ -19,11 +19,10 @@ Examples::
     python tools/analysis_tools/benchmark_retrieval.py retrieval --topk 16
     python tools/analysis_tools/benchmark_retrieval.py train \
         configs/clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py \
-        configs/albef/albef_vit-t16-bert-t_1xb64-20e_demo-world.py \
-        configs/blip/blip_vit-t16-med-t_1xb64-20e_demo-world.py --iters 20
+        configs/albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py \
+        configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py --iters 20
 """
 import argparse
-import json
 import sys
 import time
 from typing import Dict, List, Optional, Sequence
@@ -36,6 +35,8 @@ from mmvision_plus.evaluation.functional import (image_text_recall,
                                                  image_text_recall_loop)
 from mmvision_plus.models.multimodal import (rerank_topk,
                                              rerank_topk_per_query)
+from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
+                                                 tool_command)
 
 
 def synthetic_gallery(num_images: int, captions_per_image: int, dim: int,
@@ -211,12 +212,16 @@ def parse_args(argv=None):
     for p in (ret, train):
         p.add_argument('--threads', type=int, default=None,
                        help='torch CPU threads (default: torch default)')
-        p.add_argument('--out', help='write the numbers to this JSON file')
+        p.add_argument('--out', help='write the numbers to this JSON file '
+                       "(a results record: under 'results', with the run's "
+                       "command, threads, versions, host and load under "
+                       "'tool')")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    session = RunSession({}, command=tool_command(__file__, argv))
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.task == 'retrieval':
@@ -224,8 +229,7 @@ def main(argv=None) -> dict:
     else:
         results = bench_train(args.configs, args.iters, args.warmup)
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+        save_tool_record(args.out, session, results=results)
     return results
 
 
