@@ -79,12 +79,24 @@ def test_model_index_imports_every_metafile():
 
 
 def test_committed_records_are_readable():
-    for path in glob.glob(osp.join(REPO_ROOT, 'configs', '*', 'results',
-                                   '*.json')):
+    paths = glob.glob(osp.join(REPO_ROOT, 'configs', '*', 'results',
+                               '*.json'))
+    assert paths
+    for path in paths:
         record = load_record(path)
+        if 'tool' in record:
+            # A tool run (benchmark, curation, caption baseline): its
+            # command and facts, and at least one result entry.
+            assert record['tool']['command'].startswith('python '), path
+            assert record['tool']['environment']['packages'], path
+            assert set(record) - {'format_version', 'tool'}, path
+            continue
         assert default_record_path(record['config'], record['seed']) == \
             osp.relpath(path, REPO_ROOT)
-        assert record['test']['metrics'], path
+        # A run record: tested, or (pretraining without evaluation) a
+        # finished training.
+        assert (record.get('test') or {}).get('metrics') or \
+            record['train']['finished'], path
 
 
 # --- the rule for results tables -------------------------------------------
