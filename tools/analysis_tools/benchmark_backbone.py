@@ -41,6 +41,7 @@ import torch.nn as nn
 
 from mmvision_plus.models.backbones.dinov2 import DINOv2ViT, resolve_arch
 from mmvision_plus.models.backbones.dinov2_convert import official_to_timm
+from mmvision_plus.utils.results_record import RunSession, save_tool_record
 
 TIMM_NAMES = {'small': 'vit_small_patch14_dinov2',
               'base': 'vit_base_patch14_dinov2',
@@ -248,16 +249,18 @@ def parse_args() -> argparse.Namespace:
                         help='repeats for configs above 0.5 TFLOP per batch '
                         '(they also warm up on a single image)')
     parser.add_argument('--skip-memory', action='store_true')
-    parser.add_argument('--out', help='write the rows as JSON here')
+    parser.add_argument('--out', help='write the rows here as a results '
+                        "record (with the run's command, threads, versions, "
+                        'host and load)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    session = RunSession({})
     rows = benchmark(args)
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(rows, f, indent=1)
+        save_tool_record(args.out, session, rows=rows)
     print(f'threads={args.threads}, batch={args.batch_size}, '
           f'torch {torch.__version__}')
     print(to_markdown(rows))

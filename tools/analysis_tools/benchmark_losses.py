@@ -28,6 +28,8 @@ from mmdet.models.losses import CIoULoss, FocalLoss, GIoULoss, SIoULoss
 from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
                                                apply_threads)
+from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
+                                                 tool_command)
 
 
 def parse_args(argv=None):
@@ -37,6 +39,9 @@ def parse_args(argv=None):
     parser.add_argument('--num-classes', type=int, default=80)
     parser.add_argument('--repeats', type=int, default=15)
     parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument(
+        '--record', help='also write the rows here as a results record '
+        "(with the run's command, threads, versions, host and load)")
     add_threads_and_seed(parser)
     return parser.parse_args(argv)
 
@@ -108,6 +113,7 @@ def run(args) -> List[Tuple[str, str, float, float]]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    session = RunSession({}, command=tool_command(__file__, argv))
     apply_threads(args)
     rows = run(args)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
@@ -116,6 +122,10 @@ def main(argv=None) -> int:
     print('|---|---|---:|---:|')
     for group, name, sec, ratio in rows:
         print(f'| {group} | {name} | {sec * 1e3:.1f} | {ratio:.2f} |')
+    if args.record:
+        save_tool_record(args.record, session, rows=[
+            dict(input=group, loss=name, time_ms=sec * 1e3, ratio_to_ours=ratio)
+            for group, name, sec, ratio in rows])
     return 0
 
 
