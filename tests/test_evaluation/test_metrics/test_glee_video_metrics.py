@@ -183,3 +183,9 @@ def test_click_simulation_loop():
     # every prompt after the first one carries the previous mask
     second = [p for p in model.prompts if len(p.points) == 2]
     assert second and all(p.mask is not None for p in second)
+
+
+@pytest.mark.parametrize('metric', [TrackEvalMOTMetric, VideoObjectSegMetric])
+def test_whole_video_metrics_refuse_frame_by_frame_input(metric):
+    with pytest.raises(NotImplementedError, match='whole videos'):
+        metric().process_image([], ori_video_len=3)
