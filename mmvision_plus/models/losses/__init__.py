@@ -1,4 +1,4 @@
-from .base_loss import BaseLoss, check_reduction
+from .base_loss import BaseLoss, check_logits_and_labels, check_reduction
 from .pairwise_matching_loss import (PairwiseMatchingLoss,
                                      cosine_similarity_matrix,
                                      identity_match_matrix, matching_kl,
@@ -18,7 +18,7 @@ from .itm_loss import (ITMLoss, hard_negative_weights, itm_loss,
 from .token_losses import (IGNORE_INDEX, LMLoss, MLMLoss, lm_loss,
                            lm_token_losses, mlm_loss, mlm_token_losses)
 __all__: list = []
-__all__ += ['BaseLoss', 'check_reduction',
+__all__ += ['BaseLoss', 'check_logits_and_labels', 'check_reduction',
             'PairwiseMatchingLoss', 'cosine_similarity_matrix']
 __all__ += ['ExtendedFocalLoss', 'sigmoid_focal_loss', 'softmax_focal_loss',
             'PaperSIoULoss', 'siou_cost_terms', 'siou_loss']
