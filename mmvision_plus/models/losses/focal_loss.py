@@ -180,7 +180,11 @@ class ExtendedFocalLoss(BaseLoss):
     """Focal loss, drop-in for mmdet's ``FocalLoss`` with extensions.
 
     See the module docstring for the formulas and for how it differs from
-    mmdet's ``FocalLoss``.
+    mmdet's ``FocalLoss``. Called as mmdet's: ``loss(pred, target,
+    weight=None, avg_factor=None, reduction_override=None)``
+    (:meth:`BaseLoss.forward`), see :meth:`unreduced_loss` for the inputs
+    and :meth:`fit_weight` for the weight shapes. With ``'none'`` the result
+    is (N, C) in the sigmoid form and (N,) in the softmax form.
 
     Args:
         use_sigmoid (bool): Sigmoid (per-class binary) form if True, softmax
@@ -236,36 +240,25 @@ class ExtendedFocalLoss(BaseLoss):
                 f'alpha values but the prediction has {num_classes} classes')
         return self.class_alpha.to(dtype)
 
-    def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """Compute the weighted, reduced loss.
+    def unreduced_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+        """Check the inputs and compute the focal loss of every element.
 
         Args:
             pred (Tensor): Logits or probabilities, (N, C).
             target (Tensor): Integer labels (N,) (sigmoid form: ``C`` means
                 background) or float targets (N, C), one-hot or soft.
-            weight (Tensor, optional): Per-sample (N,), per-element (N, C)
-                or flattened (N * C,) weights (the latter two in the sigmoid
-                form only). Defaults to None.
-            avg_factor (float, optional): Divisor of the summed loss for
-                ``'mean'``. Defaults to None.
-            reduction_override (str, optional): Overrides ``reduction``.
+                Ignored rows (see :meth:`valid_targets`) are computed as
+                label 0 and weighted 0 by the reduction.
 
         Returns:
-            Tensor: Scalar; with ``'none'`` (N, C) in the sigmoid form and
-            (N,) in the softmax form.
+            Tensor: (N, C) in the sigmoid form, (N,) in the softmax form;
+            float32 (float64 for float64 ``pred``).
         """
-        reduction = self.resolve_reduction(reduction_override)
         if pred.dim() != 2:
             raise ValueError('ExtendedFocalLoss: pred must have shape (N, C), '
                              f'got {tuple(pred.shape)}')
         num, num_classes = pred.shape
         dtype = _compute_dtype(pred)
-        keep = None
         with torch.autocast(device_type=pred.device.type, enabled=False):
             pred = pred.to(dtype)
             if target.is_floating_point():
@@ -287,24 +280,29 @@ class ExtendedFocalLoss(BaseLoss):
             alpha = self._alpha_for(num_classes, dtype)
             loss_fn = (sigmoid_focal_loss
                        if self.use_sigmoid else softmax_focal_loss)
-            loss = loss_fn(pred, target, self.gamma, alpha, self.activated)
+            return loss_fn(pred, target, self.gamma, alpha, self.activated)
 
-            weight = self._reshape_weight(weight, loss)
-            if keep is not None:
-                keep_w = keep.to(dtype).view(-1, *([1] * (loss.dim() - 1)))
-                weight = keep_w if weight is None else weight * keep_w
-                if reduction == 'mean' and avg_factor is None:
-                    avg_factor = keep.sum().item() * (loss.numel() // max(
-                        num, 1))
-            return self.loss_weight * self.reduce_loss(
-                loss, weight, avg_factor, reduction)
+    def valid_targets(self, pred: Tensor,
+                      target: Tensor) -> Optional[Tensor]:
+        """Rows whose integer label is not ``ignore_index``, (N,) bool; None
+        for float targets or without ``ignore_index``."""
+        if self.ignore_index is None or target.is_floating_point():
+            return None
+        return target != self.ignore_index
 
-    @staticmethod
-    def _reshape_weight(weight: Optional[Tensor],
-                        loss: Tensor) -> Optional[Tensor]:
+    def fit_weight(self, weight: Tensor, loss: Tensor) -> Tensor:
         """Bring mmdet's accepted weight shapes to one broadcastable to the
-        loss: (N,) -> (N, 1); (N * C,) -> (N, C)."""
-        if weight is None or weight.shape == loss.shape:
+        loss: (N,) -> (N, 1); (N * C,) -> (N, C).
+
+        Args:
+            weight (Tensor): (N,), (N, C) or (N * C,) (the latter two in the
+                sigmoid form only).
+            loss (Tensor): Unreduced loss, (N, C) or (N,).
+
+        Returns:
+            Tensor: Weight broadcastable to ``loss``.
+        """
+        if weight.shape == loss.shape:
             return weight
         if loss.dim() == 2 and weight.dim() == 1:
             if weight.numel() == loss.size(0):
