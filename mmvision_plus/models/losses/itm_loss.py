@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
-from .base_loss import BaseLoss
+from .base_loss import BaseLoss, check_logits_and_labels
 
 
 def hard_negative_weights(logits: Tensor, query_ids: Tensor,
@@ -117,35 +117,21 @@ class ITMLoss(BaseLoss):
     """Image-text matching loss, see :func:`itm_loss`.
 
     Called as ``loss(logits, labels, weight=None, avg_factor=None,
-    reduction_override=None)``; with the defaults it equals
-    ``loss_weight * itm_loss(logits, labels)``. Built with
-    :class:`BaseLoss`'s arguments; ``reduction`` is over the per-pair
-    losses.
+    reduction_override=None)`` (:meth:`BaseLoss.forward`, ``weight`` one
+    value per pair (N,)); with the defaults it equals ``loss_weight *
+    itm_loss(logits, labels)``. Built with :class:`BaseLoss`'s arguments;
+    ``reduction`` is over the per-pair losses.
     """
 
-    def forward(self,
-                logits: Tensor,
-                labels: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """Weighted, reduced ITM loss.
+    def unreduced_loss(self, logits: Tensor, labels: Tensor) -> Tensor:
+        """Per-pair 2-way cross-entropy.
 
         Args:
             logits (Tensor): ITM logits, shape (N, 2).
             labels (Tensor): 1 for a matched pair, 0 otherwise, (N,).
-            weight (Tensor, optional): Per-pair weight (N,).
-            avg_factor (float, optional): Divisor for ``'mean'``.
-            reduction_override (str, optional): Overrides ``reduction``.
 
         Returns:
-            Tensor: Scalar, or (N,) for ``'none'``.
+            Tensor: Loss of each pair, shape (N,).
         """
-        if logits.dim() != 2 or logits.size(1) != 2 or \
-                labels.shape != logits.shape[:1]:
-            raise ValueError(f'ITMLoss expects logits (N, 2) and labels '
-                             f'(N,), got {tuple(logits.shape)} and '
-                             f'{tuple(labels.shape)}')
-        loss = F.cross_entropy(logits, labels.long(), reduction='none')
-        return self.loss_weight * self.reduce_loss(loss, weight, avg_factor,
-                                                   reduction_override)
+        check_logits_and_labels(logits, labels, 'ITMLoss', num_classes=2)
+        return F.cross_entropy(logits, labels.long(), reduction='none')

@@ -16,17 +16,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmvision_plus.registry import MODELS
-from .base_loss import BaseLoss
+from .base_loss import BaseLoss, check_logits_and_labels
 
 #: Label id of a position without a target.
 IGNORE_INDEX = -100
-
-
-def _check_token_inputs(logits: Tensor, labels: Tensor, owner: str) -> None:
-    if logits.dim() != 3 or labels.shape != logits.shape[:2]:
-        raise ValueError(f'{owner} expects logits (B, L, V) and labels '
-                         f'(B, L), got {tuple(logits.shape)} and '
-                         f'{tuple(labels.shape)}')
 
 
 def mlm_token_losses(logits: Tensor,
@@ -51,7 +44,7 @@ def mlm_token_losses(logits: Tensor,
         tuple[Tensor, Tensor]: Per-token losses (B, L), zero where there
         is no label, and the float mask (B, L) of labelled positions.
     """
-    _check_token_inputs(logits, labels, 'mlm_loss')
+    check_logits_and_labels(logits, labels, 'mlm_loss', ('B', 'L'), 'V')
     valid = labels != IGNORE_INDEX
     log_p = F.log_softmax(logits.float(), dim=-1)
     hard = F.nll_loss(log_p.flatten(0, 1), labels.flatten().clamp(min=0),
@@ -82,6 +75,13 @@ def mlm_loss(logits: Tensor,
     return losses.sum() / valid.sum().clamp(min=1)
 
 
+def _lm_target_labels(labels: Tensor, shift: bool) -> Tensor:
+    """The labels an LM's logits are scored against: (B, L - 1) without
+    the first position when ``shift`` (next-token prediction), else the
+    labels (B, L) themselves."""
+    return labels[:, 1:] if shift else labels
+
+
 def lm_token_losses(logits: Tensor,
                     labels: Tensor,
                     label_smoothing: float = 0.1,
@@ -105,9 +105,10 @@ def lm_token_losses(logits: Tensor,
         when shifted, zero where there is no target, and the float mask of
         targets (B, L').
     """
-    _check_token_inputs(logits, labels, 'lm_loss')
+    check_logits_and_labels(logits, labels, 'lm_loss', ('B', 'L'), 'V')
     if shift:
-        logits, labels = logits[:, :-1], labels[:, 1:]
+        logits = logits[:, :-1]
+    labels = _lm_target_labels(labels, shift)
     loss = F.cross_entropy(
         logits.float().flatten(0, 1), labels.flatten(),
         ignore_index=IGNORE_INDEX, reduction='none',
@@ -129,29 +130,16 @@ def lm_loss(logits: Tensor,
     return losses.sum() / valid.sum().clamp(min=1)
 
 
-class _TokenLoss(BaseLoss):
-    """Reduce per-token losses: ``'mean'`` over the positions with a
-    target unless ``avg_factor`` is given."""
-
-    def _reduce_tokens(self, losses: Tensor, valid: Tensor,
-                       weight: Optional[Tensor], avg_factor: Optional[float],
-                       reduction_override: Optional[str]) -> Tensor:
-        reduction = self.resolve_reduction(reduction_override)
-        if reduction == 'mean' and avg_factor is None:
-            avg_factor = float(valid.sum().clamp(min=1))
-        return self.loss_weight * self.reduce_loss(
-            losses, weight, avg_factor, reduction_override)
-
-
 @MODELS.register_module()
-class MLMLoss(_TokenLoss):
+class MLMLoss(BaseLoss):
     """Masked language modelling loss, see :func:`mlm_token_losses`.
 
     Called as ``loss(logits, labels, soft_targets=None, alpha=0.0,
     weight=None, avg_factor=None, reduction_override=None)``; with the
     defaults it equals ``loss_weight * mlm_loss(...)``. Built with
     :class:`BaseLoss`'s arguments; ``reduction`` is over the per-token
-    losses.
+    losses, ``'mean'`` over the masked positions unless ``avg_factor`` is
+    given.
     """
 
     def forward(self,
@@ -162,51 +150,52 @@ class MLMLoss(_TokenLoss):
                 weight: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
-        """See the class docstring; shapes as in :func:`mlm_token_losses`.
+        """See the class docstring; shapes as in :func:`mlm_token_losses`,
+        ``weight`` (B, L) or broadcastable to it.
+
+        Returns:
+            Tensor: Scalar, or the per-token losses (B, L) for ``'none'``.
         """
         losses, valid = mlm_token_losses(logits, labels, soft_targets, alpha)
-        return self._reduce_tokens(losses, valid, weight, avg_factor,
-                                   reduction_override)
+        return self.loss_weight * self.reduce_loss(
+            losses, weight, avg_factor, reduction_override, valid)
 
 
 @MODELS.register_module()
-class LMLoss(_TokenLoss):
+class LMLoss(BaseLoss):
     """Causal language modelling loss with label smoothing, see
     :func:`lm_token_losses`.
 
     Called as ``loss(logits, labels, weight=None, avg_factor=None,
-    reduction_override=None)``; with the defaults it equals
-    ``loss_weight * lm_loss(logits, labels, label_smoothing, shift)``.
+    reduction_override=None)`` (:meth:`BaseLoss.forward`); with the
+    defaults it equals ``loss_weight * lm_loss(logits, labels,
+    label_smoothing, shift)``. ``'mean'`` is over the target tokens unless
+    ``avg_factor`` is given.
 
     Args:
         label_smoothing (float): Defaults to 0.1 (BLIP).
         shift (bool): Predict the next token. Defaults to True.
-        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
-            reduction is over the per-token losses).
+        **kwargs: ``reduction``, ``loss_weight`` and ``init_cfg`` of
+            :class:`BaseLoss` (the reduction is over the per-token losses).
     """
 
     def __init__(self,
                  label_smoothing: float = 0.1,
                  shift: bool = True,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(reduction, loss_weight, init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if not 0 <= label_smoothing < 1:
             raise ValueError(f'LMLoss: label_smoothing must be in [0, 1), '
                              f'got {label_smoothing}')
         self.label_smoothing = label_smoothing
         self.shift = shift
 
-    def forward(self,
-                logits: Tensor,
-                labels: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """See the class docstring; shapes as in :func:`lm_token_losses`.
-        """
-        losses, valid = lm_token_losses(logits, labels, self.label_smoothing,
-                                        self.shift)
-        return self._reduce_tokens(losses, valid, weight, avg_factor,
-                                   reduction_override)
+    def unreduced_loss(self, logits: Tensor, labels: Tensor) -> Tensor:
+        """Per-token losses (B, L'), zero where there is no target; see
+        :func:`lm_token_losses` for the shapes."""
+        return lm_token_losses(logits, labels, self.label_smoothing,
+                               self.shift)[0]
+
+    def valid_targets(self, logits: Tensor, labels: Tensor) -> Tensor:
+        """Positions with a target token, (B, L') bool."""
+        return _lm_target_labels(labels, self.shift) != IGNORE_INDEX
