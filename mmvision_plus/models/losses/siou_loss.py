@@ -245,25 +245,29 @@ class PaperSIoULoss(BaseLoss):
     ``theta`` exposed and no clamping of the result. See the module
     docstring for numerics and error behaviour.
 
+    Called as ``loss(pred, target, weight=None, avg_factor=None,
+    reduction_override=None, **kwargs)`` (:meth:`BaseLoss.forward`) with
+    boxes (N, 4), a per-box ``weight`` (N,) or (N, 4) (averaged over the
+    last dim, as in mmdet); extra keyword arguments are ignored, as by
+    mmdet's IoU losses. With no boxes the reduced loss is 0 (in the graph),
+    not the NaN of a mean over nothing.
+
     Args:
         theta (float): Shape-cost exponent. Defaults to 4.0.
         eps (float): Guard for degenerate boxes. Defaults to 1e-7.
         box_format (str): ``'xyxy'`` or ``'xywh'``. Defaults to ``'xyxy'``.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
-            Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
-        init_cfg (dict, optional): Unused (no parameters); kept for the
-            BaseModule interface.
+        **kwargs: ``reduction``, ``loss_weight`` and ``init_cfg`` of
+            :class:`BaseLoss`.
     """
+
+    empty_reduces_to_zero = True
 
     def __init__(self,
                  theta: float = 4.0,
                  eps: float = 1e-7,
                  box_format: str = 'xyxy',
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(reduction, loss_weight, init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         check_range(theta, 'PaperSIoULoss', 'theta', 1)
         if box_format not in BOX_FORMATS:
             raise ValueError(f'PaperSIoULoss: box_format must be one of '
@@ -272,44 +276,33 @@ class PaperSIoULoss(BaseLoss):
         self.eps = eps
         self.box_format = box_format
 
-    def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> Tensor:
-        """Compute the weighted, reduced loss.
+    def unreduced_loss(self, pred: Tensor, target: Tensor,
+                       **kwargs) -> Tensor:
+        """Per-box loss (N,) of boxes ``pred`` and ``target`` (N, 4), see
+        :func:`siou_loss`; ``kwargs`` are ignored."""
+        return siou_loss(pred, target, theta=self.theta, eps=self.eps,
+                         box_format=self.box_format)
+
+    def fit_weight(self, weight: Tensor, loss: Tensor) -> Tensor:
+        """A per-box weight (N,) as given; one of the boxes' shape (N, 4)
+        averaged over the last dim, as in mmdet.
 
         Args:
-            pred (Tensor): Predicted boxes, (N, 4).
-            target (Tensor): Target boxes, (N, 4).
-            weight (Tensor, optional): Per-box weight (N,), or (N, 4) which
-                is averaged over the last dim as in mmdet. Defaults to None.
-            avg_factor (float, optional): Divisor of the summed loss for
-                ``'mean'`` reduction. Defaults to None.
-            reduction_override (str, optional): Overrides ``reduction``.
+            weight (Tensor): (N,) or (N, 4).
+            loss (Tensor): Per-box loss, (N,).
 
         Returns:
-            Tensor: Scalar, or (N,) for ``'none'`` reduction.
+            Tensor: Weight (N,).
         """
-        reduction = self.resolve_reduction(reduction_override)
-        loss = siou_loss(pred, target, theta=self.theta, eps=self.eps,
-                         box_format=self.box_format)
-        if weight is not None:
-            if weight.dim() == pred.dim():
-                if weight.shape != pred.shape:
-                    raise ValueError('PaperSIoULoss: a 2-d weight must have '
-                                     'the shape of pred '
-                                     f'{tuple(pred.shape)}, got '
-                                     f'{tuple(weight.shape)}')
-                weight = weight.mean(-1)
-            elif weight.shape != loss.shape:
-                raise ValueError(f'PaperSIoULoss: weight shape '
-                                 f'{tuple(weight.shape)} does not match the '
-                                 f'number of boxes {tuple(loss.shape)}')
-        if pred.numel() == 0 and reduction != 'none':
-            # mean over no boxes would be NaN; keep the graph connected.
-            return pred.sum() * 0
-        return self.loss_weight * self.reduce_loss(loss, weight, avg_factor,
-                                                   reduction)
+        if weight.dim() == loss.dim() + 1:
+            if weight.shape != (*loss.shape, 4):
+                raise ValueError('PaperSIoULoss: a 2-d weight must have '
+                                 'the shape of pred '
+                                 f'{(*loss.shape, 4)}, got '
+                                 f'{tuple(weight.shape)}')
+            return weight.mean(-1)
+        if weight.shape != loss.shape:
+            raise ValueError(f'PaperSIoULoss: weight shape '
+                             f'{tuple(weight.shape)} does not match the '
+                             f'number of boxes {tuple(loss.shape)}')
+        return weight
