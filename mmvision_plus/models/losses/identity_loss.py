@@ -64,28 +64,31 @@ def identity_loss(logits: Sequence[Tensor],
 class IdentityLoss(BaseLoss):
     """Identity classification loss, see :func:`identity_loss`.
 
-    The per-sample loss is the mean over feature sets of the cross-entropy;
-    ``weight`` (B,) weighs samples. Without ``weight`` and ``avg_factor``
-    the reduction is ``F.cross_entropy``'s own, which keeps the numbers of
+    Called as ``loss(logits, labels, weight=None, avg_factor=None,
+    reduction_override=None)``. The per-sample loss is the mean over
+    feature sets of the cross-entropy; ``weight`` (B,) weighs samples.
+    Without ``weight`` and ``avg_factor`` the reduction is
+    ``F.cross_entropy``'s own, which keeps the numbers of
     :func:`identity_loss` bit for bit (its mean can differ from the mean of
     its ``'none'`` output in the last bits); with either, the per-sample
-    losses go through mmdet's ``weight_reduce_loss``.
+    losses go through :meth:`BaseLoss.forward`.
 
     Args:
         label_smoothing (float): Cross-entropy label smoothing. Default 0.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'`` over samples.
-            Defaults to ``'mean'``.
-        loss_weight (float): Weight of the loss. Default 1.0.
-        init_cfg (dict, optional): Initialisation config. Default None.
+        **kwargs: ``reduction`` (over samples), ``loss_weight`` and
+            ``init_cfg`` of :class:`BaseLoss`.
     """
 
-    def __init__(self,
-                 label_smoothing: float = 0.0,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(reduction, loss_weight, init_cfg)
+    def __init__(self, label_smoothing: float = 0.0, **kwargs) -> None:
+        super().__init__(**kwargs)
         self.label_smoothing = label_smoothing
+
+    def unreduced_loss(self, logits: Sequence[Tensor],
+                       labels: Tensor) -> Tensor:
+        """Per-sample loss (B,) of logits (B, K) per feature set and labels
+        (B,)."""
+        return set_mean_cross_entropy(logits, labels, self.label_smoothing,
+                                      'none', type(self).__name__)
 
     def forward(self,
                 logits: Sequence[Tensor],
@@ -93,29 +96,14 @@ class IdentityLoss(BaseLoss):
                 weight: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> Tensor:
-        """Weighted identity loss.
-
-        Args:
-            logits (Sequence[Tensor]): Per feature set, shape (B, K).
-            labels (Tensor): Shape (B,).
-            weight (Tensor, optional): Per-sample weight (B,).
-                Defaults to None.
-            avg_factor (float, optional): Divisor of the summed loss for
-                ``'mean'``. Defaults to None.
-            reduction_override (str, optional): Overrides ``reduction``.
+        """Weighted identity loss, see the class docstring.
 
         Returns:
             Tensor: Scalar, or (B,) for ``'none'``.
         """
-        owner = type(self).__name__
-        if weight is None and avg_factor is None:
-            reduction = self.resolve_reduction(reduction_override)
-            loss = set_mean_cross_entropy(logits, labels,
-                                          self.label_smoothing, reduction,
-                                          owner)
-        else:
-            loss = self.reduce_loss(
-                set_mean_cross_entropy(logits, labels, self.label_smoothing,
-                                       'none', owner), weight, avg_factor,
-                reduction_override)
-        return self.loss_weight * loss
+        if weight is not None or avg_factor is not None:
+            return super().forward(logits, labels, weight, avg_factor,
+                                   reduction_override)
+        return self.loss_weight * set_mean_cross_entropy(
+            logits, labels, self.label_smoothing,
+            self.resolve_reduction(reduction_override), type(self).__name__)
