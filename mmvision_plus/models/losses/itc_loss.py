@@ -178,16 +178,12 @@ class ITCLoss(PairwiseMatchingLoss):
     Args:
         temperature (float): Temperature used when the caller passes none
             (CLIP and ALBEF pass their learnable one). Defaults to 0.07.
-        reduction, loss_weight, init_cfg: As :class:`BaseLoss` (the
-            reduction is over the per-pair losses).
+        **kwargs: ``reduction`` (over the per-pair losses),
+            ``loss_weight`` and ``init_cfg`` of :class:`BaseLoss`.
     """
 
-    def __init__(self,
-                 temperature: float = 0.07,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(reduction, loss_weight, init_cfg)
+    def __init__(self, temperature: float = 0.07, **kwargs) -> None:
+        super().__init__(**kwargs)
         if temperature <= 0:
             raise ValueError(
                 f'ITCLoss temperature must be > 0, got {temperature}')
@@ -229,8 +225,5 @@ class ITCLoss(PairwiseMatchingLoss):
             i2t, t2i = itc_directional_losses(image_feats, text_feats,
                                               temperature, soft_targets,
                                               image_keys, text_keys)
-        return self.loss_weight * (
-            self.reduce_loss(0.5 * i2t, weight, avg_factor,
-                             reduction_override) +
-            self.reduce_loss(0.5 * t2i, weight, avg_factor,
-                             reduction_override))
+        return self.reduce_directions(0.5 * i2t, 0.5 * t2i, weight,
+                                      avg_factor, reduction_override)

@@ -227,6 +227,30 @@ class PairwiseMatchingLoss(BaseLoss):
         i2t, t2i = directional_matching_losses(self.directional_losses,
                                                image_feats, text_feats,
                                                labels, type(self).__name__)
+        return self.reduce_directions(i2t, t2i, weight, avg_factor,
+                                      reduction_override)
+
+    def reduce_directions(self,
+                          i2t: Tensor,
+                          t2i: Tensor,
+                          weight: Optional[Tensor] = None,
+                          avg_factor: Optional[float] = None,
+                          reduction_override: Optional[str] = None
+                          ) -> Tensor:
+        """``loss_weight`` times the sum of both directions, each reduced
+        with :meth:`BaseLoss.reduce_loss` and the same arguments.
+
+        Args:
+            i2t (Tensor): Image-to-text per-pair losses, shape (B,).
+            t2i (Tensor): Text-to-image per-pair losses, shape (B,).
+            weight (Tensor, optional): Per-pair weight (B,).
+            avg_factor (float, optional): Divisor of each direction's summed
+                loss for ``'mean'``.
+            reduction_override (str, optional): Overrides ``reduction``.
+
+        Returns:
+            Tensor: Scalar, or the per-pair loss (B,) for ``'none'``.
+        """
         return self.loss_weight * (
             self.reduce_loss(i2t, weight, avg_factor, reduction_override) +
             self.reduce_loss(t2i, weight, avg_factor, reduction_override))
