@@ -6,6 +6,7 @@ from mmdet.models.losses.utils import weight_reduce_loss
 from mmvision_plus.models.losses import (BaseLoss, CMPMLoss,
                                          ExtendedFocalLoss, IdentityLoss,
                                          PaperSIoULoss, SDMLoss,
+                                         check_logits_and_labels,
                                          check_reduction)
 
 
@@ -78,3 +79,55 @@ def test_reduce_loss_is_mmdets_weight_reduce_loss(reduction, use_weight):
         assert torch.equal(
             reducer.reduce_loss(loss, weight, avg_factor=4.0),
             weight_reduce_loss(loss, weight, reduction, avg_factor=4.0))
+
+
+class _SquaredError(BaseLoss):
+    """A loss defining only its unreduced form, with an ignore label."""
+
+    def unreduced_loss(self, pred, target, scale=1.0):
+        return scale * (pred - target.clamp(min=0).float().unsqueeze(1))**2
+
+    def valid_targets(self, pred, target):
+        return target >= 0
+
+
+@pytest.mark.parametrize('reduction', ['none', 'mean', 'sum'])
+def test_template_forward_weights_reduces_and_scales(reduction):
+    torch.manual_seed(0)
+    pred, target = torch.randn(5, 3), torch.tensor([0, 2, -1, 1, -1])
+    weight = torch.rand(5, 3)
+    loss = _SquaredError(reduction=reduction, loss_weight=0.5)
+    keep = (target >= 0).float().view(-1, 1)
+    per_element = 2.0 * (pred - target.clamp(min=0).float().unsqueeze(1))**2
+    # rows without a target are weighted 0; 'mean' averages over the others
+    avg_factor = 3 * 3 if reduction == 'mean' else None
+    expected = 0.5 * weight_reduce_loss(per_element, weight * keep,
+                                        reduction, avg_factor)
+    assert torch.equal(loss(pred, target, weight, scale=2.0), expected)
+    if reduction != 'sum':
+        assert torch.equal(
+            loss(pred, target, weight, avg_factor=7.0, scale=2.0),
+            0.5 * weight_reduce_loss(per_element, weight * keep, reduction,
+                                     7.0))
+    with pytest.raises(TypeError, match='scael'):
+        loss(pred, target, scael=2.0)
+
+
+def test_template_needs_unreduced_loss():
+    with pytest.raises(NotImplementedError,
+                       match='BaseLoss does not define unreduced_loss'):
+        BaseLoss()(torch.zeros(2), torch.zeros(2))
+
+
+def test_check_logits_and_labels_names_the_layout():
+    check_logits_and_labels(torch.zeros(3, 2), torch.zeros(3), 'ITMLoss',
+                            num_classes=2)
+    with pytest.raises(ValueError, match=r'ITMLoss expects logits \(N, 2\) '
+                       r'and labels \(N,\), got \(3, 3\) and \(3,\)'):
+        check_logits_and_labels(torch.zeros(3, 3), torch.zeros(3),
+                                'ITMLoss', num_classes=2)
+    with pytest.raises(ValueError, match=r'lm_loss expects logits '
+                       r'\(B, L, V\) and labels \(B, L\), got \(2, 4, 5\) '
+                       r'and \(2, 3\)'):
+        check_logits_and_labels(torch.zeros(2, 4, 5), torch.zeros(2, 3),
+                                'lm_loss', ('B', 'L'), 'V')
