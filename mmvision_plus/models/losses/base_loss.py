@@ -217,11 +217,14 @@ class BaseLoss(BaseModule):
                 Defaults to None (all valid).
 
         Returns:
-            Tensor: Scalar, or ``loss``'s shape for ``'none'``.
+            Tensor: Scalar (0 for an empty ``loss`` if
+            :attr:`empty_reduces_to_zero`), or ``loss``'s shape for
+            ``'none'``.
 
         Raises:
-            ValueError: On a bad ``reduction_override``, or ``avg_factor``
-                with ``'sum'`` (the message names the loss class).
+            ValueError: On a bad ``reduction_override``, a weight that
+                :meth:`fit_weight` rejects, or ``avg_factor`` with ``'sum'``
+                (the message names the loss class).
         """
         reduction = self.resolve_reduction(reduction_override)
         if weight is not None:
