@@ -12,6 +12,7 @@
 # 5k).
 _base_ = [
     './models/vilt_vit-b32_bert-base.py',
+    './schedules/vilt_adamw.py',
     './image_text_nodistill_runtime.py',
 ]
 model = dict(tasks=('itm', ), rerank_batch_size=1024)
@@ -20,11 +21,6 @@ load_from = 'data/pretrained/vilt_200k_mlm_itm.ckpt'
 max_epochs = 10
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
                  val_interval=max_epochs)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01, eps=1e-8,
-                   betas=(0.9, 0.98)),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
          end=1, convert_to_iter_based=True),

@@ -14,6 +14,7 @@
 # interpolate the table before loading).
 _base_ = [
     './models/vlmo_multiway-b16_bert-base.py',
+    './schedules/vilt_adamw.py',
     './image_text_nodistill_runtime.py',
 ]
 model = dict(
@@ -27,11 +28,7 @@ max_iters = 3000
 warmup_iters = 300
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=1000)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.01, eps=1e-8,
-                   betas=(0.9, 0.98)),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
+optim_wrapper = dict(optimizer=dict(lr=2e-5))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
          end=warmup_iters),

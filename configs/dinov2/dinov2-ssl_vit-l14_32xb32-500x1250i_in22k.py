@@ -6,12 +6,11 @@
 # 2e-4 at 1024 images (32 GPUs x 32 = 1024: lr 2e-4), weight decay
 # 0.04 -> 0.2, no layer-wise lr decay. Not trained here.
 _base_ = ['./dinov2-ssl_vit-s14_8xb64-100x1250i_in1k.py']
-epoch_length = 1250
-max_iters = 500 * epoch_length
-warmup_iters = 80 * epoch_length
+# the base's 1250-iteration "epochs", final lr and initial weight decay
+max_iters = 500 * _base_.epoch_length
+warmup_iters = 80 * _base_.epoch_length
 lr = 2e-4 * (1024 / 1024)**0.5
-min_lr = 1e-6
-weight_decay, final_weight_decay = 0.04, 0.2
+final_weight_decay = 0.2
 num_prototypes = 131072
 sinkhorn = dict(centering='sinkhorn_knopp')
 
@@ -33,10 +32,11 @@ optim_wrapper = dict(optimizer=dict(lr=lr),
                      paramwise_cfg=dict(layer_decay_rate=1.0))
 param_scheduler = [
     dict(_base_.param_scheduler[0], end=warmup_iters),
-    dict(_base_.param_scheduler[1], eta_min_ratio=min_lr / lr,
+    dict(_base_.param_scheduler[1], eta_min_ratio=_base_.min_lr / lr,
          begin=warmup_iters, end=max_iters, T_max=max_iters - warmup_iters),
     dict(_base_.param_scheduler[2],
-         eta_min_ratio=final_weight_decay / weight_decay, end=max_iters,
+         eta_min_ratio=final_weight_decay / _base_.weight_decay,
+         end=max_iters,
          T_max=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters)

@@ -38,15 +38,15 @@ model = dict(
     cim=dict(num_layers=1, num_heads=4))
 
 # The demo world's from-scratch schedule (12 epochs, AdamW, cosine) at lr
-# 5e-4 for batch 32, with a 1-epoch warm-up and gradient clipping at 5.
+# 5e-4 for batch 32, with a 1-epoch warm-up (the base's cosine decay starts
+# after it) and gradient clipping at 5.
 max_epochs = 12
 optim_wrapper = dict(
     optimizer=dict(lr=5e-4), clip_grad=dict(_delete_=True, max_norm=5.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min_ratio=0.01,
-         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True)
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, begin=1)
 ]
 auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(

@@ -5,9 +5,9 @@
 # conv to 256 uniform depth bins with linear normalisation, SiLog loss.
 # Configs give the depth range of their dataset (min_depth, max_depth) and
 # the data preprocessor.
+_base_ = './backbones/dinov2_vit-s14_frozen.py'
 model = dict(
     type='FrozenFeatureDenseModel',
-    backbone=dict(type='DINOv2ViT', arch='small', img_size=518, frozen=True),
     layers=1,
     # The official depth heads read un-normalised block outputs.
     norm_features=False,

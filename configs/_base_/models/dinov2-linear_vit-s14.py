@@ -4,16 +4,11 @@
 # the last block, each after the final LayerNorm (2 x 384 channels).
 # mmpretrain's classifier and head, built from our scope with their prefix;
 # the data preprocessor comes from the dataset base.
+_base_ = './backbones/dinov2_vit-s14_frozen.py'
 model = dict(
     type='mmpretrain.ImageClassifier',
-    backbone=dict(
-        type='DINOv2ViT',
-        arch='small',
-        img_size=518,
-        frozen=True,
-        out_indices=(-1, ),
-        out_type='cls_patch_mean',
-        norm_out=True),
+    backbone=dict(out_indices=(-1, ), out_type='cls_patch_mean',
+                  norm_out=True),
     neck=dict(type='DINOv2LinearNeck', use_avgpool=True),
     head=dict(
         type='mmpretrain.LinearClsHead',

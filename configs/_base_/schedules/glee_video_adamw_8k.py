@@ -8,10 +8,8 @@ max_iters = 8000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[6000], gamma=0.1)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=max_iters, milestones=[6000])
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 default_hooks = dict(

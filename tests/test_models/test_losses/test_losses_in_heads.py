@@ -18,22 +18,10 @@ from mmvision_plus.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 NUM_CLASSES = 3
-TINY_BACKBONE = dict(
-    type='ResNet',
-    depth=18,
-    base_channels=8,
-    num_stages=4,
-    out_indices=(1, 2, 3),
-    norm_cfg=dict(type='BN', requires_grad=True),
-    norm_eval=False,
-    init_cfg=None)
-TINY_NECK = dict(
-    type='FPN',
-    in_channels=[16, 32, 64],
-    out_channels=16,
-    start_level=0,
-    add_extra_convs='on_output',
-    num_outs=3)
+# The demo bases' ResNet-18 and FPN at 1/16 of their widths: only the sizes
+# change, every other layer option stays the config's.
+TINY_BACKBONE = dict(base_channels=8)
+TINY_NECK = dict(in_channels=[16, 32, 64], out_channels=16, num_outs=3)
 TEST_CFG = dict(
     nms_pre=100,
     score_thr=0.05,
@@ -48,8 +36,8 @@ def demo_detector_at_test_size(base: str, **bbox_head) -> dict:
     merged into its head."""
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', base))
     cfg.merge_from_dict(dict(model=dict(
-        backbone=dict(_delete_=True, **TINY_BACKBONE),
-        neck=dict(_delete_=True, **TINY_NECK),
+        backbone=TINY_BACKBONE,
+        neck=TINY_NECK,
         bbox_head=dict(num_classes=NUM_CLASSES, in_channels=16,
                        stacked_convs=1, feat_channels=16, **bbox_head),
         test_cfg=dict(_delete_=True, **TEST_CFG))))
