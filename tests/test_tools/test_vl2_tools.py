@@ -12,7 +12,7 @@ import torch
 from mmvision_plus.apis import ImageTextInferencer
 from mmvision_plus.utils.results_record import load_record
 from tests.test_tools.vl2_tiny_configs import tiny_config
-from tests.test_tools.vl_tiny_configs import val_captions, val_images
+from tests.test_tools.vl_tiny_configs import val_images_and_captions
 
 
 @pytest.fixture(scope='module')
@@ -61,8 +61,7 @@ def test_visual_tokenizer_builder(codebook, configs):
 
 
 def test_api_with_the_new_models(configs, tiny_caption_world):
-    images = val_images(tiny_caption_world)
-    captions = val_captions(tiny_caption_world)
+    images, captions = val_images_and_captions(tiny_caption_world)
     vilt = ImageTextInferencer(configs['vilt'])
     hits = vilt.retrieve_images(captions[:2], images, topk=2)
     assert [len(h) for h in hits] == [2, 2]

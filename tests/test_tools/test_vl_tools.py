@@ -12,8 +12,8 @@ import torch
 
 from mmvision_plus.apis import ImageTextInferencer, list_images
 from tests.conftest import REPO_ROOT
-from tests.test_tools.vl_tiny_configs import (tiny_config, val_captions,
-                                              val_images)
+from tests.test_tools.vl_tiny_configs import (tiny_config,
+                                              val_images_and_captions)
 
 
 @pytest.fixture(scope='module')
@@ -46,8 +46,7 @@ def _python():
 
 
 def test_api_tasks(configs, tiny_caption_world):
-    images = val_images(tiny_caption_world)
-    captions = val_captions(tiny_caption_world)
+    images, captions = val_images_and_captions(tiny_caption_world)
     blip = ImageTextInferencer(configs['blip'])
     hits = blip.retrieve_images(captions[:2], images, topk=2)
     assert [len(h) for h in hits] == [2, 2]

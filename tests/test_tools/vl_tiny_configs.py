@@ -3,7 +3,7 @@ generated demo world, and that world's validation images and captions (for
 the tool tests)."""
 import json
 import os.path as osp
-from typing import List
+from typing import List, Tuple
 
 from mmengine.config import Config
 
@@ -62,12 +62,9 @@ def dump_tiny_run(cfg: Config, world: str, out_dir: str, name: str) -> str:
     return path
 
 
-def val_images(world: str) -> List[str]:
-    """The image files of the world's validation split."""
-    return list_images([osp.join(world, 'images', 'val')])
-
-
-def val_captions(world: str) -> List[str]:
-    """The first caption of every record of ``retrieval_val.json``."""
+def val_images_and_captions(world: str) -> Tuple[List[str], List[str]]:
+    """The image files of the world's validation split and the first
+    caption of every record of its ``retrieval_val.json``."""
     with open(osp.join(world, 'annotations', 'retrieval_val.json')) as f:
-        return [record['caption'][0] for record in json.load(f)]
+        captions = [record['caption'][0] for record in json.load(f)]
+    return list_images([osp.join(world, 'images', 'val')]), captions
