@@ -3,6 +3,7 @@ import contextlib
 import os
 import os.path as osp
 import sys
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -13,24 +14,34 @@ DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
 
 
 @pytest.fixture(scope='session')
-def tiny_demo_world(tmp_path_factory):
-    """A small demo world (detection part): 16 train / 8 val images, 64 px."""
+def demo_world_factory(tmp_path_factory):
+    """``make(folder, **options) -> Path``: a demo world generated with
+    ``seed=0`` and ``options`` (of ``generate_demo_world``) under a new
+    temporary ``<folder>N/demo_world``."""
     from mmvision_plus.datasets.demo_world import generate_demo_world
-    out = tmp_path_factory.mktemp('demo_world') / 'demo_world'
-    generate_demo_world(str(out), seed=0, num_train=16, num_val=8,
-                        img_size=64, only=('detection', ))
-    return str(out)
+
+    def make(folder: str, **options) -> Path:
+        out = tmp_path_factory.mktemp(folder) / 'demo_world'
+        generate_demo_world(str(out), seed=0, **options)
+        return out
+
+    return make
 
 
 @pytest.fixture(scope='session')
-def tiny_caption_world(tmp_path_factory):
+def tiny_demo_world(demo_world_factory):
+    """A small demo world (detection part): 16 train / 8 val images, 64 px."""
+    return str(demo_world_factory('demo_world', num_train=16, num_val=8,
+                                  img_size=64, only=('detection', )))
+
+
+@pytest.fixture(scope='session')
+def tiny_caption_world(demo_world_factory):
     """A small demo world (captions part): 6 train / 3 val scenes of 64 px,
     3 captions each (the vision-language tool tests)."""
-    from mmvision_plus.datasets.demo_world import generate_demo_world
-    out = tmp_path_factory.mktemp('vl_world') / 'demo_world'
-    generate_demo_world(str(out), seed=0, num_train=6, num_val=3, img_size=64,
-                        captions_per_image=3, only='captions')
-    return str(out)
+    return str(demo_world_factory('vl_world', num_train=6, num_val=3,
+                                  img_size=64, captions_per_image=3,
+                                  only='captions'))
 
 
 @pytest.fixture(scope='session')

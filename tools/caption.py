@@ -7,7 +7,6 @@ Images are files or directories of images; prints (and with ``--out``
 writes) JSON ``[{"image": path, "caption": text}, ...]``.
 """
 import argparse
-import sys
 
 from mmvision_plus.apis import ImageTextInferencer, dump_json, list_images
 
@@ -39,4 +38,3 @@ def main(argv=None) -> list:
 
 if __name__ == '__main__':
     main()
-    sys.exit(0)

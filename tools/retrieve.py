@@ -11,7 +11,6 @@ Prints (and with ``--out`` writes) JSON: per query the best gallery items
 with the model's ranking score (ITC, ITM re-ranked for ALBEF / BLIP).
 """
 import argparse
-import sys
 from typing import List
 
 from mmvision_plus.apis import ImageTextInferencer, dump_json, list_images
@@ -72,4 +71,3 @@ def main(argv=None) -> list:
 
 if __name__ == '__main__':
     main()
-    sys.exit(0)

@@ -4,7 +4,6 @@ fusion encoder (ALBEF, BLIP), the ITM probability that they match.
     python tools/score_image_text.py CONFIG CHECKPOINT IMAGE "a red circle"
 """
 import argparse
-import sys
 
 from mmvision_plus.apis import ImageTextInferencer, dump_json
 
@@ -26,4 +25,3 @@ def main(argv=None) -> dict:
 
 if __name__ == '__main__':
     main()
-    sys.exit(0)

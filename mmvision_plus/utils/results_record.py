@@ -38,6 +38,7 @@ tools/test.py and knn_eval.py add or replace their own section. A record
 belongs to one config and one seed: writing into a record of another config
 or seed is an error naming both.
 """
+import argparse
 import datetime
 import hashlib
 import json
@@ -67,6 +68,10 @@ RECORDED_PACKAGES = ('torch', 'numpy', 'mmengine', 'mmcv', 'mmdet',
 RECORDED_ENV_VARS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS',
                      'CUDA_VISIBLE_DEVICES', 'PYTHONHASHSEED',
                      'CUBLAS_WORKSPACE_CONFIG')
+
+#: Default help of a tool's ``--record`` option (:func:`add_record_option`).
+TOOL_RECORD_HELP = ('also write a results record here (command, versions, '
+                    'host, wall time and the result)')
 
 #: The repository the running mmvision_plus code comes from.
 SOURCE_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -438,6 +443,38 @@ def tool_command(script: str, argv: Optional[Sequence[str]]) -> List[str]:
     return ['python', osp.relpath(script), *argv]
 
 
+def add_record_option(parser: argparse.ArgumentParser,
+                      help_text: str = TOOL_RECORD_HELP) -> None:
+    """Add a tool's ``--record PATH``: where :func:`save_tool_record`
+    writes the run's record (no record without it).
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        help_text (str): The option's help (what the record holds).
+    """
+    parser.add_argument('--record', help=help_text)
+
+
+def tool_session(script: str, argv: Optional[Sequence[str]],
+                 cfg: Any = None) -> RunSession:
+    """Start the session of a tool run whose record
+    :func:`save_tool_record` writes, with the command line of
+    :func:`tool_command`.
+
+    Args:
+        script (str): The tool's ``__file__``.
+        argv (Sequence[str], optional): The arguments given to the tool's
+            ``main``; None when it was started from the command line.
+        cfg (Config | dict, optional): The config the tool runs (its demo
+            world is recorded); none by default.
+
+    Returns:
+        RunSession: The started session.
+    """
+    return RunSession({} if cfg is None else cfg,
+                      command=tool_command(script, argv))
+
+
 def save_tool_record(path: str, session: RunSession, **results: Any) -> dict:
     """Save the record of a tool run that is not a training or a test (a
     benchmark, the curation): the session's facts (command, threads,
@@ -460,7 +497,8 @@ def save_tool_record(path: str, session: RunSession, **results: Any) -> dict:
 
 __all__ = [
     'EVALUATION_SECTIONS', 'RECORD_FORMAT_VERSION', 'RunSession',
-    'save_tool_record', 'tool_command',
+    'TOOL_RECORD_HELP', 'add_record_option', 'save_tool_record',
+    'tool_command', 'tool_session',
     'config_key', 'default_record_path', 'demo_world_facts',
     'environment_facts', 'file_sha256', 'git_facts', 'load_record',
     'open_record', 'save_record', 'to_json_value', 'write_evaluation'

@@ -586,13 +586,9 @@ def unrecorded_tables(text: str) -> List[Tuple[int, str]]:
 MEASURED_METAFILE_METRICS: Tuple[Tuple[str, Tuple[Tuple[str, str, float,
                                                         int], ...]], ...] = (
     ('Object Detection', (('box AP', 'coco/bbox_mAP', 100, 1), )),
-    ('Text-based Person Search', (
-        ('R1', 'tbps/R1', 1, 2),
-        ('R5', 'tbps/R5', 1, 2),
-        ('R10', 'tbps/R10', 1, 2),
-        ('mAP', 'tbps/mAP', 1, 2),
-        ('mINP', 'tbps/mINP', 1, 2),
-    )),
+    ('Text-based Person Search',
+     tuple((name, f'tbps/{name}', 1, 2)
+           for name in ('R1', 'R5', 'R10', 'mAP', 'mINP'))),
     ('Image Classification', (
         ('Top 1 Accuracy', 'accuracy/top1', 1, 2),
         ('Top 1 Accuracy (20-NN)', 'knn:20-NN top-1', 1, 2),
@@ -603,15 +599,10 @@ MEASURED_METAFILE_METRICS: Tuple[Tuple[str, Tuple[Tuple[str, str, float,
         ('AbsRel', 'abs_rel', 1, 3),
         ('delta < 1.25', 'delta1', 1, 3),
     )),
-    ('Image-Text Retrieval', (
-        ('t2i R@1', 't2i/retrieval/R1', 1, 2),
-        ('t2i R@5', 't2i/retrieval/R5', 1, 2),
-        ('t2i R@10', 't2i/retrieval/R10', 1, 2),
-        ('i2t R@1', 'i2t/retrieval/R1', 1, 2),
-        ('i2t R@5', 'i2t/retrieval/R5', 1, 2),
-        ('i2t R@10', 'i2t/retrieval/R10', 1, 2),
-        ('R mean', 'r_mean', 1, 2),
-    )),
+    ('Image-Text Retrieval',
+     tuple((f'{way} R@{k}', f'{way}/retrieval/R{k}', 1, 2)
+           for way in ('t2i', 'i2t') for k in (1, 5, 10)) +
+     (('R mean', 'r_mean', 1, 2), )),
     ('Image Captioning', (
         ('BLEU-4', 'caption/Bleu_4', 100, 1),
         ('CIDEr', 'caption/CIDEr', 100, 1),

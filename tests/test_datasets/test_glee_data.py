@@ -86,12 +86,9 @@ def test_open_world_and_grounding_prompts():
 
 
 @pytest.fixture(scope='module')
-def demo_refcoco(tmp_path_factory):
-    from mmvision_plus.datasets.demo_world import generate_demo_world
-    out = tmp_path_factory.mktemp('glee_world') / 'demo_world'
-    generate_demo_world(str(out), seed=0, num_train=6, num_val=4,
-                        img_size=64, only=('detection', 'refcoco'))
-    return out
+def demo_refcoco(demo_world_factory):
+    return demo_world_factory('glee_world', num_train=6, num_val=4,
+                              img_size=64, only=('detection', 'refcoco'))
 
 
 def test_one_grounding_sample_per_expression(demo_refcoco):

@@ -28,13 +28,11 @@ VIS_CONFIG = osp.join(ROOT, 'configs', 'glee',
 
 
 @pytest.fixture(scope='module')
-def video_world(tmp_path_factory):
-    from mmvision_plus.datasets.demo_world import generate_demo_world
-    out = tmp_path_factory.mktemp('glee_videos') / 'demo_world'
-    generate_demo_world(str(out), seed=0, num_train=2, num_val=2,
-                        img_size=64, num_videos=3, num_val_videos=2,
-                        video_frames=(4, 6), only=('videos', ))
-    return str(out)
+def video_world(demo_world_factory):
+    return str(demo_world_factory('glee_videos', num_train=2, num_val=2,
+                                  img_size=64, num_videos=3,
+                                  num_val_videos=2, video_frames=(4, 6),
+                                  only=('videos', )))
 
 
 def build_dataset(cfg: dict):

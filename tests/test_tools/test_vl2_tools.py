@@ -4,38 +4,33 @@ ViLT / VLMo / BEiT-3 / CoCa; the slow tests train and test every model
 through vl_benchmark.py's chain (stages, final test with the retrieval
 cost, CoCa's captioning test) and tools/train.py / tools/test.py."""
 import argparse
-import json
 import os.path as osp
 
 import pytest
 import torch
 
-from mmvision_plus.apis import ImageTextInferencer, list_images
+from mmvision_plus.apis import ImageTextInferencer
 from mmvision_plus.utils.results_record import load_record
 from tests.test_tools.vl2_tiny_configs import tiny_config
+from tests.test_tools.vl_tiny_configs import val_images_and_captions
 
 
 @pytest.fixture(scope='module')
-def world(tiny_caption_world):
-    return tiny_caption_world
-
-
-@pytest.fixture(scope='module')
-def configs(world, tmp_path_factory):
+def configs(tiny_caption_world, tmp_path_factory):
     out = str(tmp_path_factory.mktemp('vl2_configs'))
     codebook = osp.join(out, 'codebook', 'kmeans16.pth')
-    return {name: tiny_config(name, world, out, codebook=codebook)
+    return {name: tiny_config(name, tiny_caption_world, out, codebook=codebook)
             for name in ('vilt', 'vlmo_stage1', 'vlmo_stage2', 'vlmo_stage3',
                          'beit3_pretrain', 'beit3', 'coca', 'coca_caption')}
 
 
 @pytest.fixture(scope='module')
-def chain_configs(world, tmp_path_factory):
+def chain_configs(tiny_caption_world, tmp_path_factory):
     """The tiny configs with their previous stage's checkpoint left to the
     chain (vl_benchmark.py sets model.init_cfg.checkpoint)."""
     out = str(tmp_path_factory.mktemp('vl2_chain_configs'))
     codebook = osp.join(out, 'codebook', 'kmeans16.pth')
-    return {name: tiny_config(name, world, out, codebook=codebook,
+    return {name: tiny_config(name, tiny_caption_world, out, codebook=codebook,
                               init_checkpoint='set-by-the-chain.pth')
             for name in ('vilt', 'vlmo_stage1', 'vlmo_stage2', 'vlmo_stage3',
                          'beit3_pretrain', 'beit3', 'coca', 'coca_caption')}
@@ -47,7 +42,7 @@ def codebook(configs):
     return main([configs['beit3_pretrain'], '--niter', '5'])
 
 
-def test_visual_tokenizer_builder(codebook, configs, world):
+def test_visual_tokenizer_builder(codebook, configs):
     data = torch.load(codebook, weights_only=True)
     assert data['centroids'].shape == (16, 48)  # 3 colours x 4 x 4 cells
     assert data['source'] == 'pixels' and data['patch_size'] == 16
@@ -65,10 +60,8 @@ def test_visual_tokenizer_builder(codebook, configs, world):
               osp.join(osp.dirname(codebook), 'big.pth')])
 
 
-def test_api_with_the_new_models(configs, world):
-    images = list_images([osp.join(world, 'images', 'val')])
-    captions = [r['caption'][0] for r in json.load(open(osp.join(
-        world, 'annotations', 'retrieval_val.json')))]
+def test_api_with_the_new_models(configs, tiny_caption_world):
+    images, captions = val_images_and_captions(tiny_caption_world)
     vilt = ImageTextInferencer(configs['vilt'])
     hits = vilt.retrieve_images(captions[:2], images, topk=2)
     assert [len(h) for h in hits] == [2, 2]

@@ -12,18 +12,14 @@ import torch
 
 from mmvision_plus.apis import ImageTextInferencer, list_images
 from tests.conftest import REPO_ROOT
-from tests.test_tools.vl_tiny_configs import tiny_config
+from tests.test_tools.vl_tiny_configs import (tiny_config,
+                                              val_images_and_captions)
 
 
 @pytest.fixture(scope='module')
-def world(tiny_caption_world):
-    return tiny_caption_world
-
-
-@pytest.fixture(scope='module')
-def configs(world, tmp_path_factory):
+def configs(tiny_caption_world, tmp_path_factory):
     out = str(tmp_path_factory.mktemp('vl_configs'))
-    return {name: tiny_config(name, world, out)
+    return {name: tiny_config(name, tiny_caption_world, out)
             for name in ('clip', 'albef', 'blip', 'blip_caption')}
 
 
@@ -34,10 +30,6 @@ def blip_checkpoint(configs, tmp_path_factory):
     path = tmp_path_factory.mktemp('ckpt') / 'blip.pth'
     torch.save(dict(state_dict=model.state_dict()), path)
     return str(path)
-
-
-def val_images(world):
-    return list_images([osp.join(world, 'images', 'val')])
 
 
 def run(script, args, env, timeout=600):
@@ -53,10 +45,8 @@ def _python():
     return sys.executable
 
 
-def test_api_tasks(configs, world):
-    images = val_images(world)
-    captions = [r['caption'][0] for r in json.load(open(osp.join(
-        world, 'annotations', 'retrieval_val.json')))]
+def test_api_tasks(configs, tiny_caption_world):
+    images, captions = val_images_and_captions(tiny_caption_world)
     blip = ImageTextInferencer(configs['blip'])
     hits = blip.retrieve_images(captions[:2], images, topk=2)
     assert [len(h) for h in hits] == [2, 2]
@@ -73,11 +63,12 @@ def test_api_tasks(configs, world):
     with pytest.raises(TypeError, match='no caption decoder'):
         clip.caption(images[:1])
     with pytest.raises(FileNotFoundError, match='not found'):
-        list_images([osp.join(world, 'nothing.png')])
+        list_images([osp.join(tiny_caption_world, 'nothing.png')])
 
 
-def test_commands(configs, world, blip_checkpoint, subprocess_env, tmp_path):
-    images_dir = osp.join(world, 'images', 'val')
+def test_commands(configs, tiny_caption_world, blip_checkpoint,
+                  subprocess_env, tmp_path):
+    images_dir = osp.join(tiny_caption_world, 'images', 'val')
     out = tmp_path / 'r.json'
     run('tools/retrieve.py', [configs['blip'], blip_checkpoint, '--texts',
                               'a red circle', '--images', images_dir,
@@ -105,10 +96,10 @@ def test_commands(configs, world, blip_checkpoint, subprocess_env, tmp_path):
     assert '"itm"' in proc.stdout
 
 
-def test_capfilt(configs, world, blip_checkpoint, tmp_path):
+def test_capfilt(configs, tiny_caption_world, blip_checkpoint, tmp_path):
     from tools.data.capfilt import main
-    ann = osp.join(world, 'annotations', 'retrieval_val.json')
-    img_dir = osp.join(world, 'images')
+    ann = osp.join(tiny_caption_world, 'annotations', 'retrieval_val.json')
+    img_dir = osp.join(tiny_caption_world, 'images')
     blip = [configs['blip'], blip_checkpoint]
     out = tmp_path / 'clean.json'
     report = main([ann, img_dir, str(out), '--captioner', *blip,

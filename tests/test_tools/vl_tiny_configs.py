@@ -1,8 +1,13 @@
 """Tiny versions of the demo-world CLIP / ALBEF / BLIP configs on a tiny
-generated demo world (for the tool tests)."""
+generated demo world, and that world's validation images and captions (for
+the tool tests)."""
+import json
 import os.path as osp
+from typing import List, Tuple
 
 from mmengine.config import Config
+
+from mmvision_plus.apis import list_images
 
 from tests.conftest import REPO_ROOT
 
@@ -55,3 +60,11 @@ def dump_tiny_run(cfg: Config, world: str, out_dir: str, name: str) -> str:
     path = osp.join(out_dir, f'tiny_{name}.py')
     cfg.dump(path)
     return path
+
+
+def val_images_and_captions(world: str) -> Tuple[List[str], List[str]]:
+    """The image files of the world's validation split and the first
+    caption of every record of its ``retrieval_val.json``."""
+    with open(osp.join(world, 'annotations', 'retrieval_val.json')) as f:
+        captions = [record['caption'][0] for record in json.load(f)]
+    return list_images([osp.join(world, 'images', 'val')]), captions

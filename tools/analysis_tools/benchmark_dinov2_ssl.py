@@ -41,8 +41,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from torch import nn
 
-from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
-                                                 tool_command)
+from mmvision_plus.utils.results_record import save_tool_record, tool_session
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark_backbone import peak_rss  # noqa: E402
@@ -255,8 +254,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    session = RunSession(Config.fromfile(args.config),
-                         command=tool_command(__file__, argv))
+    session = tool_session(__file__, argv, Config.fromfile(args.config))
     rows = []
     for dtype_name in args.dtypes:
         with multiprocessing.get_context('spawn').Pool(1) as pool:

@@ -28,8 +28,9 @@ from mmdet.models.losses import CIoULoss, FocalLoss, GIoULoss, SIoULoss
 from mmvision_plus.models.losses import ExtendedFocalLoss, PaperSIoULoss
 from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
                                                apply_threads)
-from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
-                                                 tool_command)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 
 def parse_args(argv=None):
@@ -39,8 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--num-classes', type=int, default=80)
     parser.add_argument('--repeats', type=int, default=15)
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument(
-        '--record', help='also write the rows here as a results record '
+    add_record_option(
+        parser, 'also write the rows here as a results record '
         "(with the run's command, threads, versions, host and load)")
     add_threads_and_seed(parser)
     return parser.parse_args(argv)
@@ -113,7 +114,7 @@ def run(args) -> List[Tuple[str, str, float, float]]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    session = RunSession({}, command=tool_command(__file__, argv))
+    session = tool_session(__file__, argv)
     apply_threads(args)
     rows = run(args)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '

@@ -23,7 +23,6 @@ Examples::
         configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py --iters 20
 """
 import argparse
-import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
@@ -35,8 +34,7 @@ from mmvision_plus.evaluation.functional import (image_text_recall,
                                                  image_text_recall_loop)
 from mmvision_plus.models.multimodal import (rerank_topk,
                                              rerank_topk_per_query)
-from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
-                                                 tool_command)
+from mmvision_plus.utils.results_record import save_tool_record, tool_session
 
 
 def synthetic_gallery(num_images: int, captions_per_image: int, dim: int,
@@ -221,7 +219,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    session = RunSession({}, command=tool_command(__file__, argv))
+    session = tool_session(__file__, argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.task == 'retrieval':
@@ -235,4 +233,3 @@ def main(argv=None) -> dict:
 
 if __name__ == '__main__':
     main()
-    sys.exit(0)

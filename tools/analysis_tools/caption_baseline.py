@@ -11,13 +11,13 @@ the evaluation file and scores it with BLEU-1..4 and CIDEr-D
 """
 import argparse
 import json
-import sys
 from collections import Counter
 from typing import Optional, Sequence
 
 from mmvision_plus.evaluation.functional import caption_scores
-from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
-                                                 tool_command)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 
 def _captions(record: dict) -> list:
@@ -46,11 +46,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('train_file')
     parser.add_argument('eval_file')
-    parser.add_argument(
-        '--record', help='also write a results record here (command, '
-        'versions, host, wall time and the result)')
+    add_record_option(parser)
     args = parser.parse_args(argv)
-    session = RunSession({}, command=tool_command(__file__, argv))
+    session = tool_session(__file__, argv)
     result = constant_caption_baseline(args.train_file, args.eval_file)
     print(json.dumps(result, indent=2))
     if args.record:
@@ -60,4 +58,3 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 if __name__ == '__main__':
     main()
-    sys.exit(0)

@@ -23,8 +23,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmvision_plus.datasets.demo_world import (COLOURS, SHAPE_CLASSES,
                                                SIZE_CLASSES)
-from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
-                                                 tool_command)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 COUNT_WORDS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven',
                'eight')
@@ -153,11 +154,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument('data_root', help='demo world directory')
     parser.add_argument('--split', default='val', choices=('train', 'val'))
     parser.add_argument('--out', help='write the report here (json)')
-    parser.add_argument(
-        '--record', help='also write a results record here (command, '
-        'versions, host, wall time and the result)')
+    add_record_option(parser)
     args = parser.parse_args(argv)
-    session = RunSession({}, command=tool_command(__file__, argv))
+    session = tool_session(__file__, argv)
     report = identifiability(args.data_root, args.split)
     print(f"{report['split']}: {report['num_images']} images, "
           f"{report['num_captions']} captions; matching exactly one image: "

@@ -23,7 +23,6 @@ written atomically: an interrupted run leaves no partial output.
 import argparse
 import json
 import os.path as osp
-import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -168,4 +167,3 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 if __name__ == '__main__':
     main()
-    sys.exit(0)

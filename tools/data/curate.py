@@ -37,8 +37,9 @@ from mmvision_plus.datasets.curation import (FEATURES, CurationParams,
                                              curate_image_sources,
                                              curate_synthetic,
                                              format_summary)
-from mmvision_plus.utils.results_record import (RunSession, save_tool_record,
-                                                 tool_command)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -47,8 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out-dir', required=True,
                         help='folder for the list, sources and report')
-    parser.add_argument(
-        '--record', help='also write a results record here: the command, '
+    add_record_option(
+        parser, 'also write a results record here: the command, '
         'threads, versions, host, load and wall time of this run with the '
         "report's counts and per-step timings (without the per-image "
         "'removed' lists)")
@@ -125,7 +126,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    session = RunSession({}, command=tool_command(__file__, argv))
+    session = tool_session(__file__, argv)
     params = CurationParams(
         dedup_threshold=args.dedup_threshold,
         eval_threshold=args.eval_threshold, num_clusters=args.num_clusters,

@@ -7,19 +7,16 @@ from mmpretrain.structures import DataSample
 
 from mmvision_plus.registry import MODELS
 from tests.test_models.test_multimodal.vl2_fixtures import (
-    beit3_cfg, masked_batch, visual_tokenizer, write_codebook)
+    beit3_cfg, masked_batch, record_calls, unimodal_experts, visual_tokenizer,
+    write_codebook)
 from tests.test_models.test_multimodal.vl_fixtures import build
 
 
 def ffn_calls(model):
     """(layer, 'A' vision / 'B' language, tokens) of every FFN call."""
-    calls = []
-    for i, layer in enumerate(model.beit3.encoder.layers):
-        for way in ('A', 'B'):
-            getattr(layer.ffn, way).register_forward_hook(
-                lambda m, args, out, i=i, way=way: calls.append(
-                    (i, way, args[0].shape[1])))
-    return calls
+    return record_calls((i, way, getattr(layer.ffn, way))
+                        for i, layer in enumerate(model.beit3.encoder.layers)
+                        for way in ('A', 'B'))
 
 
 def test_text_tokens_never_pass_the_vision_ffn(test_batch):
@@ -28,12 +25,8 @@ def test_text_tokens_never_pass_the_vision_ffn(test_batch):
     calls = ffn_calls(model)
     ids, mask = model.tokenize(model.texts_of(samples))
     with torch.no_grad():
-        model.encode_images(images)
-        assert {way for _, way, _ in calls} == {'A'}
-        calls.clear()
-        model.encode_texts(ids, mask)
-        assert {way for _, way, _ in calls} == {'B'}
-        calls.clear()
+        assert unimodal_experts(model, calls, images, ids,
+                                mask) == ({'A'}, {'B'})
         model.match_logits(images[[0, 1]], ids[:2], mask[:2])
     # fused: the 5 image tokens through A, the 40 text tokens through B
     assert sorted(calls) == [(0, 'A', 5), (0, 'B', 40), (1, 'A', 5),

@@ -20,14 +20,20 @@ def logp(probs):
     return torch.log(torch.tensor(probs) + 1e-12)
 
 
+def next_token_table(default, rows=None):
+    """``{last token: (V,) log-probs}``: ``rows[t]`` (probabilities) after
+    token ``t``, ``default`` after every other token."""
+    rows = rows or {}
+    return {t: logp(rows.get(t, default)) for t in range(V)}
+
+
 def chain_table():
     # BOS -> 3 -> 4 -> 5 -> EOS (each step almost certain)
-    table = {t: logp([0, 0, 0, 0, 0, 1.0]) for t in range(V)}
-    table[BOS] = logp([0, 0, 0.01, 0.99, 0, 0])
-    table[3] = logp([0, 0, 0.01, 0, 0.99, 0])
-    table[4] = logp([0, 0, 0.01, 0, 0, 0.99])
-    table[5] = logp([0, 0, 0.99, 0, 0, 0.01])
-    return table
+    return next_token_table([0, 0, 0, 0, 0, 1.0], {
+        BOS: [0, 0, 0.01, 0.99, 0, 0],
+        3: [0, 0, 0.01, 0, 0.99, 0],
+        4: [0, 0, 0.01, 0, 0, 0.99],
+        5: [0, 0, 0.99, 0, 0, 0.01]})
 
 
 def test_greedy_stops_at_eos_and_pads():
@@ -58,11 +64,11 @@ def test_max_length_and_min_length():
 def test_beam_search_beats_greedy_on_a_trap():
     # greedy takes 3 (0.6) then is stuck with 0.3 per next token; the beam
     # finds 4 (0.4) followed by a sure EOS
-    table = {t: logp([0, 0, 1.0, 0, 0, 0]) for t in range(V)}
-    table[BOS] = logp([0, 0, 0, 0.6, 0.4, 0])
-    table[3] = logp([0, 0, 0.3, 0.35, 0, 0.35])
-    table[4] = logp([0, 0, 1.0, 0, 0, 0])
-    table[5] = logp([0, 0, 0.3, 0, 0, 0.7])
+    table = next_token_table([0, 0, 1.0, 0, 0, 0], {
+        BOS: [0, 0, 0, 0.6, 0.4, 0],
+        3: [0, 0, 0.3, 0.35, 0, 0.35],
+        4: [0, 0, 1.0, 0, 0, 0],
+        5: [0, 0, 0.3, 0, 0, 0.7]})
     prompt = torch.full((1, 1), BOS)
     greedy = generate(table_step(table), prompt, EOS, PAD,
                       strategy='greedy', max_length=4)
@@ -73,8 +79,8 @@ def test_beam_search_beats_greedy_on_a_trap():
 
 
 def test_nucleus_sampling_keeps_the_nucleus():
-    table = {t: logp([0, 0, 1.0, 0, 0, 0]) for t in range(V)}
-    table[BOS] = logp([0, 0, 0, 0.7, 0.2, 0.1])
+    table = next_token_table([0, 0, 1.0, 0, 0, 0],
+                             {BOS: [0, 0, 0, 0.7, 0.2, 0.1]})
     prompt = torch.full((200, 1), BOS)
     gen = torch.Generator().manual_seed(0)
     out = generate(table_step(table), prompt, EOS, PAD, strategy='nucleus',
@@ -88,7 +94,7 @@ def test_nucleus_sampling_keeps_the_nucleus():
 
 
 def test_repetition_penalty_discourages_repeats():
-    table = {t: logp([0, 0, 0.05, 0.5, 0.45, 0]) for t in range(V)}
+    table = next_token_table([0, 0, 0.05, 0.5, 0.45, 0])
     prompt = torch.full((1, 1), BOS)
     plain = generate(table_step(table), prompt, EOS, PAD, strategy='greedy',
                      max_length=4)

@@ -11,7 +11,8 @@ from mmvision_plus.models.multimodal.vlmo.convert import vlmo_to_mmvp
 from mmvision_plus.models.multimodal.vlmo.relative_position import (
     VLMoRelativePosition, image_relative_index, text_relative_index)
 from tests.test_models.test_multimodal.vl2_fixtures import (
-    masked_batch, visual_tokenizer, vlmo_cfg, write_codebook)
+    masked_batch, record_calls, unimodal_experts, visual_tokenizer, vlmo_cfg,
+    write_codebook)
 from tests.test_models.test_multimodal.vl_fixtures import build
 
 IMAGE_PATH = [
@@ -37,15 +38,11 @@ def codebook(tmp_path):
 
 def expert_calls(model):
     """Forward hooks: (block, expert, tokens seen) of every expert call."""
-    calls = []
-    for i, block in enumerate(model.transformer.blocks):
-        for name in ('imag', 'text', 'vl'):
-            mlp = getattr(block, f'mlp_{name}', None)
-            if mlp is not None:
-                mlp.register_forward_hook(
-                    lambda m, args, out, i=i, name=name: calls.append(
-                        (i, name, args[0].shape[1])))
-    return calls
+    experts = ((i, name, getattr(block, f'mlp_{name}', None))
+               for i, block in enumerate(model.transformer.blocks)
+               for name in ('imag', 'text', 'vl'))
+    return record_calls((i, name, mlp) for i, name, mlp in experts
+                        if mlp is not None)
 
 
 def test_passes_route_tokens_to_their_experts(test_batch):
@@ -54,12 +51,8 @@ def test_passes_route_tokens_to_their_experts(test_batch):
     calls = expert_calls(model)
     ids, mask = model.tokenize(model.texts_of(samples))
     with torch.no_grad():
-        model.encode_images(images)
-        assert {name for _, name, _ in calls} == {'imag'}
-        calls.clear()
-        model.encode_texts(ids, mask)
-        assert {name for _, name, _ in calls} == {'text'}
-        calls.clear()
+        assert unimodal_experts(model, calls, images, ids,
+                                mask) == ({'imag'}, {'text'})
         feats = model.extract_feat(images, samples)
         calls.clear()
         model.match_logits(feats['image_embeds'][[0, 0]], ids[:2], mask[:2])

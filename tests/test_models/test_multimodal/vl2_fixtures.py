@@ -1,6 +1,10 @@
 """Tiny ViLT / VLMo / BEiT-3 / CoCa configs, a pixel codebook and batches
-with patch masks (32 px images: a 2 x 2 patch grid)."""
+with patch masks (32 px images: a 2 x 2 patch grid), forward hooks that
+record which expert FFN of a multiway transformer saw which tokens."""
+from typing import Iterable, List, Set, Tuple
+
 import torch
+from torch import nn
 from mmpretrain.structures import DataSample
 
 from mmvision_plus.models.multimodal.visual_tokenizer import save_codebook
@@ -23,32 +27,36 @@ def visual_tokenizer(codebook: str) -> dict:
                 num_tokens=NUM_TOKENS)
 
 
-def vlmo_cfg(**kwargs) -> dict:
-    cfg = dict(type='VLMo',
-               transformer=dict(img_size=32, patch_size=16, embed_dims=24,
-                                num_layers=3, num_heads=2, vl_ffn_start=2),
-               tokenizer=TOKENIZER, max_text_length=40)
-    cfg.update(kwargs)
+def tiny_model_cfg(model_type: str, overrides: dict, **fields) -> dict:
+    """``dict(type=model_type, **fields)`` with the demo-world tokenizer
+    and 40-token texts, then ``overrides`` (a test's changes) on top."""
+    cfg = dict(type=model_type, tokenizer=TOKENIZER, max_text_length=40,
+               **fields)
+    cfg.update(overrides)
     return cfg
+
+
+def vlmo_cfg(**kwargs) -> dict:
+    return tiny_model_cfg(
+        'VLMo', kwargs,
+        transformer=dict(img_size=32, patch_size=16, embed_dims=24,
+                         num_layers=3, num_heads=2, vl_ffn_start=2))
 
 
 def beit3_cfg(**kwargs) -> dict:
-    cfg = dict(type='BEiT3',
-               arch=dict(img_size=32, patch_size=16, encoder_embed_dim=24,
-                         encoder_attention_heads=2, encoder_ffn_embed_dim=48,
-                         encoder_layers=2),
-               tokenizer=TOKENIZER, max_text_length=40)
-    cfg.update(kwargs)
-    return cfg
+    return tiny_model_cfg(
+        'BEiT3', kwargs,
+        arch=dict(img_size=32, patch_size=16, encoder_embed_dim=24,
+                  encoder_attention_heads=2, encoder_ffn_embed_dim=48,
+                  encoder_layers=2))
 
 
 def vilt_cfg(**kwargs) -> dict:
-    cfg = dict(type='ViLT',
-               transformer=dict(img_size=32, patch_size=16, embed_dims=24,
-                                num_layers=2, num_heads=2),
-               tokenizer=TOKENIZER, max_text_length=40, rerank_batch_size=5)
-    cfg.update(kwargs)
-    return cfg
+    return tiny_model_cfg(
+        'ViLT', kwargs,
+        transformer=dict(img_size=32, patch_size=16, embed_dims=24,
+                         num_layers=2, num_heads=2),
+        rerank_batch_size=5)
 
 
 def coca_open_clip_cfg(attentional_pool='parallel') -> dict:
@@ -66,11 +74,9 @@ def coca_open_clip_cfg(attentional_pool='parallel') -> dict:
 
 
 def coca_cfg(**kwargs) -> dict:
-    cfg = dict(type='CoCa', clip=coca_open_clip_cfg(), tokenizer=TOKENIZER,
-               max_text_length=40,
-               generation=dict(max_length=10, min_length=2, num_beams=2))
-    cfg.update(kwargs)
-    return cfg
+    return tiny_model_cfg(
+        'CoCa', kwargs, clip=coca_open_clip_cfg(),
+        generation=dict(max_length=10, min_length=2, num_beams=2))
 
 
 def masked_batch():
@@ -83,3 +89,30 @@ def masked_batch():
     samples = [DataSample(text=c, image_id=i, mask=m)
                for i, c, m in zip([0, 0, 1, 2], CAPTIONS, masks)]
     return images, samples
+
+
+def record_calls(modules: Iterable[Tuple[int, str, nn.Module]]) -> list:
+    """Forward hooks on ``(layer, expert name, module)`` triples; returns
+    the list they fill with ``(layer, expert name, tokens seen)`` per call
+    (the module's input is (B, tokens, C))."""
+    calls = []
+    for i, name, module in modules:
+        module.register_forward_hook(
+            lambda m, args, out, i=i, name=name: calls.append(
+                (i, name, args[0].shape[1])))
+    return calls
+
+
+def unimodal_experts(model: nn.Module, calls: List[tuple],
+                     images: torch.Tensor, ids: torch.Tensor,
+                     mask: torch.Tensor) -> Tuple[Set[str], Set[str]]:
+    """The expert names recorded in ``calls`` (of :func:`record_calls`)
+    by ``model.encode_images(images)`` and by
+    ``model.encode_texts(ids, mask)``; ``calls`` is emptied after each."""
+    experts = []
+    for encode, inputs in ((model.encode_images, (images, )),
+                           (model.encode_texts, (ids, mask))):
+        encode(*inputs)
+        experts.append({name for _, name, _ in calls})
+        calls.clear()
+    return experts[0], experts[1]
