@@ -31,6 +31,7 @@ from torch import Tensor
 
 from mmvision_plus.models.language.tokenizers import (TextTokenizer,
                                                       build_text_tokenizer)
+from mmvision_plus.models.utils.forward_modes import forward_by_mode
 from mmvision_plus.utils.arg_checks import check_range
 from .retrieval import rerank_topk, retrieval_predictions
 
@@ -150,13 +151,7 @@ class BaseImageTextModel(BaseModel):
                 mode: str = 'tensor'):
         """``'loss'``: losses; ``'tensor'``: features (retrieval loops);
         ``'predict'``: :meth:`predict`."""
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'tensor':
-            return self.extract_feat(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}".')
+        return forward_by_mode(self, inputs, data_samples, mode)
 
     def extract_feat(self,
                      images: Optional[Tensor] = None,
