@@ -23,11 +23,12 @@ fields (see :mod:`mmvision_plus.models.language.tokenizers`).
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.models.multimodal.blip.blip_retrieval import \
     all_gather_concat
 from mmpretrain.structures import DataSample
-from torch import Tensor
+from torch import Tensor, nn
 
 from mmvision_plus.models.language.tokenizers import (TextTokenizer,
                                                       build_text_tokenizer)
@@ -36,6 +37,20 @@ from mmvision_plus.utils.arg_checks import check_range
 from .retrieval import rerank_topk, retrieval_predictions
 
 Feats = Dict[str, Tensor]
+
+
+def cls_embedding(proj: nn.Module, states: Tensor) -> Tensor:
+    """The ITC embedding of token sequences: the [CLS] state (position 0)
+    through ``proj``, L2-normalised.
+
+    Args:
+        proj (nn.Module): Projection C -> D.
+        states (Tensor): Token states (N, L, C).
+
+    Returns:
+        Tensor: (N, D), unit norm.
+    """
+    return F.normalize(proj(states[:, 0]), dim=-1)
 
 
 class BaseImageTextModel(BaseModel):
