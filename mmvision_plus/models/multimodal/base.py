@@ -20,6 +20,7 @@ logits). Everything else is shared here:
 Texts are tokenised inside the model from the samples' raw ``text``
 fields (see :mod:`mmvision_plus.models.language.tokenizers`).
 """
+from abc import abstractmethod
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -93,16 +94,16 @@ class BaseImageTextModel(BaseModel):
         self.rerank_batch_size = rerank_batch_size
         self.rerank_add_similarity = rerank_add_similarity
 
-    # -- what a model defines ----------------------------------------------
+    # -- what a model defines (abstract: a model lacking one cannot be built)
+    @abstractmethod
     def encode_images(self, images: Tensor) -> Feats:
         """``image_feat`` (N, D), L2-normalised, and for fusion models the
         ``image_embeds`` (N, T, C) the fusion encoder attends to."""
-        raise NotImplementedError
 
+    @abstractmethod
     def encode_texts(self, input_ids: Tensor, attention_mask: Tensor) -> Feats:
         """``text_feat`` (M, D), L2-normalised, and optionally
         ``text_embeds`` (M, L, C) that ``match_logits`` reuses."""
-        raise NotImplementedError
 
     def match_logits(self,
                      image_embeds: Tensor,
@@ -116,10 +117,10 @@ class BaseImageTextModel(BaseModel):
             f'{type(self).__name__} has no image-text matching head; set '
             'rerank_topk=None')
 
+    @abstractmethod
     def loss(self, images: Tensor,
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
         """Training losses of a batch of (image, caption) samples."""
-        raise NotImplementedError
 
     # -- shared ------------------------------------------------------------
     @property
