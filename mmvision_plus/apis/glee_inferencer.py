@@ -17,7 +17,7 @@ the prompts and task of every call, and named errors for bad input.
 """
 import copy
 import os.path as osp
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import mmengine
 import numpy as np
@@ -57,6 +57,24 @@ def check_text_prompts(texts: Union[str, Sequence[str]], task: str,
                          f'{len(texts)} texts')
     text_encoder.tokenizer(list(texts))
     return texts
+
+
+def resolve_prompts(texts: Optional[Union[str, Sequence[str]]], task: str,
+                    visual: Optional[VisualPrompt], text_encoder,
+                    caller: str) -> Tuple[tuple, str]:
+    """The texts and task of an inferencer call: a visual prompt makes the
+    task ``'interactive'`` with the texts (context names) defaulting to
+    ``('object', )``; the texts are checked by :func:`check_text_prompts`.
+
+    Returns:
+        tuple: The texts (tuple of str) and the task.
+    """
+    if visual is not None:
+        task = 'interactive'
+        texts = ('object', ) if texts is None else texts
+    texts = check_text_prompts(() if texts is None else texts, task,
+                               text_encoder, caller)
+    return texts, task
 
 
 class _LoadInferenceImage(BaseTransform):
@@ -128,10 +146,6 @@ class GLEEInferencer(DetInferencer):
                              'image loading step')
         return Compose(pipeline)
 
-    def _check_prompts(self, texts: Sequence[str], task: str) -> tuple:
-        return check_text_prompts(texts, task, self.model.text_encoder,
-                                  type(self).__name__)
-
     def __call__(self,
                  inputs: Union[InputType, Sequence[InputType]],
                  texts: Optional[Sequence[str]] = None,
@@ -195,10 +209,9 @@ class GLEEInferencer(DetInferencer):
         """
         visual = VisualPrompt.from_inputs(points, point_labels, boxes,
                                           scribbles, scribble_labels, mask)
-        if visual is not None:
-            task = 'interactive'
-            texts = ('object', ) if texts is None else texts
-        texts = self._check_prompts(() if texts is None else texts, task)
+        texts, task = resolve_prompts(texts, task, visual,
+                                      self.model.text_encoder,
+                                      type(self).__name__)
         if not isinstance(inputs, (list, tuple)):
             inputs = [inputs]
         samples = []

@@ -38,7 +38,7 @@ from pycocotools import mask as mask_utils
 
 from mmvision_plus.models.layers.glee_visual_prompt import VisualPrompt
 from mmvision_plus.registry import MODELS
-from .glee_inferencer import check_text_prompts
+from .glee_inferencer import resolve_prompts
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
@@ -183,11 +183,9 @@ class GLEEVideoInferencer:
                                           scribbles, scribble_labels, mask)
         if visual is not None:
             visual.validate(frames[0].shape[:2])
-            task = 'interactive'
-            texts = ('object', ) if texts is None else texts
-        texts = check_text_prompts(() if texts is None else texts, task,
-                                   self.model.text_encoder,
-                                   type(self).__name__)
+        texts, task = resolve_prompts(texts, task, visual,
+                                      self.model.text_encoder,
+                                      type(self).__name__)
         num = len(frames)
         packed = self.pipeline(dict(
             img=frames, img_id=list(range(num)), frame_id=list(range(num)),

@@ -51,7 +51,11 @@ def resize_to_image(x: Tensor, input_hw: Tuple[int, int],
 
 
 class DINOv2LinearDenseHead(BaseModule):
-    """Shared part: concat block maps (+ cls), upsample, BN, 1x1 conv.
+    """Shared part: concat block maps (+ cls), upsample, BN, 1x1 conv; and
+    the training / inference flow of a subclass: its map
+    (:meth:`dense_prediction`) resized onto every image (see
+    :func:`resize_to_image`), to the ground truth ``gt_field`` for
+    :meth:`pixel_loss` and to ``ori_shape`` for :meth:`add_prediction`.
 
     Args:
         in_channels (int): Channels C of each block's tokens.
@@ -113,6 +117,72 @@ class DINOv2LinearDenseHead(BaseModule):
         ]
         return self.conv(self.bn(torch.cat(maps, 1)))
 
+    # -- what a task head defines -------------------------------------------
+    #: Data-sample field (PixelData, data (1, H, W)) :meth:`loss` reads.
+    gt_field = ''
+
+    def dense_prediction(self, feats: Sequence[BlockFeature]) -> Tensor:
+        """The per-pixel map resized onto the images, (B, K, h', w');
+        the 1x1 conv output unless a subclass post-processes it."""
+        return self(feats)
+
+    def pixel_loss(self, pred: Tensor, gt: Tensor) -> Dict[str, Tensor]:
+        """Loss dict of all pixels of a batch: the prediction (P, K) and
+        the ``gt_field`` values (P, ) at the ground-truth resolution."""
+        raise NotImplementedError
+
+    def add_prediction(self, sample: BaseDataElement, pred: Tensor) -> None:
+        """Store one image's prediction (K, H, W) at ``ori_shape`` in its
+        sample."""
+        raise NotImplementedError
+
+    # -- shared flow ------------------------------------------------------
+    def loss(self, feats: Sequence[BlockFeature],
+             data_samples: List[BaseDataElement],
+             input_hw: Tuple[int, int]) -> Dict[str, Tensor]:
+        """:meth:`pixel_loss` over all pixels of the batch.
+
+        Args:
+            feats (Sequence[tuple[Tensor, Tensor]]): Block features.
+            data_samples (list[BaseDataElement]): With ``gt_field``
+                (PixelData, data (1, H, W)) and ``img_shape``.
+            input_hw (tuple[int, int]): Padded network input size.
+
+        Returns:
+            dict[str, Tensor]: The task's loss.
+        """
+        maps = self.dense_prediction(feats)
+        preds, gts = [], []
+        for i, sample in enumerate(data_samples):
+            gt = getattr(sample, self.gt_field).data
+            pred = resize_to_image(maps[i:i + 1], input_hw, sample.img_shape,
+                                   gt.shape[-2:])
+            preds.append(pred.permute(0, 2, 3, 1).reshape(-1, maps.shape[1]))
+            gts.append(gt.reshape(-1))
+        return self.pixel_loss(torch.cat(preds), torch.cat(gts))
+
+    def predict(self, feats: Sequence[BlockFeature],
+                data_samples: List[BaseDataElement],
+                input_hw: Tuple[int, int]) -> List[BaseDataElement]:
+        """:meth:`add_prediction` of every sample at its ``ori_shape``.
+
+        Args:
+            feats (Sequence[tuple[Tensor, Tensor]]): Block features.
+            data_samples (list[BaseDataElement]): With ``img_shape`` and
+                ``ori_shape``.
+            input_hw (tuple[int, int]): Padded network input size.
+
+        Returns:
+            list[BaseDataElement]: ``data_samples``, predictions added.
+        """
+        maps = self.dense_prediction(feats)
+        for i, sample in enumerate(data_samples):
+            self.add_prediction(
+                sample,
+                resize_to_image(maps[i:i + 1], input_hw, sample.img_shape,
+                                sample.ori_shape)[0])
+        return data_samples
+
 
 @MODELS.register_module()
 class DINOv2LinearSegHead(DINOv2LinearDenseHead):
@@ -152,53 +222,26 @@ class DINOv2LinearSegHead(DINOv2LinearDenseHead):
         self.ignore_index = ignore_index
         self.loss_weight = loss_weight
 
-    def loss(self, feats: Sequence[BlockFeature],
-             data_samples: List[BaseDataElement],
-             input_hw: Tuple[int, int]) -> Dict[str, Tensor]:
-        """Cross-entropy over all labelled pixels of the batch.
+    gt_field = 'gt_sem_seg'
 
-        Args:
-            feats (Sequence[tuple[Tensor, Tensor]]): Block features.
-            data_samples (list[BaseDataElement]): With ``gt_sem_seg``
-                (PixelData, data (1, H, W)) and ``img_shape``.
-            input_hw (tuple[int, int]): Padded network input size.
-
-        Returns:
-            dict[str, Tensor]: ``loss_seg``.
-        """
-        logits = self(feats)
-        all_logits, all_labels = [], []
-        for i, sample in enumerate(data_samples):
-            gt = sample.gt_sem_seg.data
-            seg = resize_to_image(logits[i:i + 1], input_hw,
-                                  sample.img_shape, gt.shape[-2:])
-            all_logits.append(seg.permute(0, 2, 3, 1).reshape(
-                -1, self.num_classes))
-            all_labels.append(gt.reshape(-1).long())
-        labels = torch.cat(all_labels)
+    def pixel_loss(self, pred: Tensor, gt: Tensor) -> Dict[str, Tensor]:
+        """``loss_seg``: cross-entropy of the logits (P, K) over the
+        labelled pixels (``gt`` (P, ) class indices); 0 (in the graph) when
+        every pixel is ``ignore_index``."""
+        labels = gt.long()
         if (labels != self.ignore_index).any():
-            loss = F.cross_entropy(torch.cat(all_logits), labels,
+            loss = F.cross_entropy(pred, labels,
                                    ignore_index=self.ignore_index)
         else:
-            loss = logits.sum() * 0.
+            loss = pred.sum() * 0.
         return dict(loss_seg=self.loss_weight * loss)
 
-    def predict(self, feats: Sequence[BlockFeature],
-                data_samples: List[BaseDataElement],
-                input_hw: Tuple[int, int]) -> List[BaseDataElement]:
-        """Per-pixel class at the original image size.
-
-        Adds ``pred_sem_seg`` (PixelData, data (1, H, W) long) and
-        ``seg_logits`` (PixelData, data (K, H, W)) to every sample, with
-        (H, W) = ``ori_shape``.
-        """
-        logits = self(feats)
-        for i, sample in enumerate(data_samples):
-            seg = resize_to_image(logits[i:i + 1], input_hw,
-                                  sample.img_shape, sample.ori_shape)[0]
-            sample.seg_logits = PixelData(data=seg)
-            sample.pred_sem_seg = PixelData(data=seg.argmax(0, keepdim=True))
-        return data_samples
+    def add_prediction(self, sample: BaseDataElement, pred: Tensor) -> None:
+        """Per-pixel class: ``seg_logits`` (PixelData, data (K, H, W)) and
+        ``pred_sem_seg`` (PixelData, data (1, H, W) long), (H, W) =
+        ``ori_shape``."""
+        sample.seg_logits = PixelData(data=pred)
+        sample.pred_sem_seg = PixelData(data=pred.argmax(0, keepdim=True))
 
 
 @MODELS.register_module()
@@ -285,40 +328,20 @@ class DINOv2LinearDepthHead(DINOv2LinearDenseHead):
             prob = prob / prob.sum(dim=1, keepdim=True)
         return torch.einsum('bkhw,k->bhw', prob, self.bins).unsqueeze(1)
 
-    def loss(self, feats: Sequence[BlockFeature],
-             data_samples: List[BaseDataElement],
-             input_hw: Tuple[int, int]) -> Dict[str, Tensor]:
-        """Depth loss over the valid pixels of the batch.
+    gt_field = 'gt_depth'
 
-        Args:
-            feats (Sequence[tuple[Tensor, Tensor]]): Block features.
-            data_samples (list[BaseDataElement]): With ``gt_depth``
-                (PixelData, data (1, H, W), metres) and ``img_shape``.
-            input_hw (tuple[int, int]): Padded network input size.
+    def dense_prediction(self, feats: Sequence[BlockFeature]) -> Tensor:
+        """:meth:`predict_depth`, (B, 1, h', w')."""
+        return self.predict_depth(feats)
 
-        Returns:
-            dict[str, Tensor]: ``loss_depth``.
-        """
-        depth = self.predict_depth(feats)
-        preds, gts = [], []
-        for i, sample in enumerate(data_samples):
-            gt = sample.gt_depth.data.float()
-            preds.append(
-                resize_to_image(depth[i:i + 1], input_hw, sample.img_shape,
-                                gt.shape[-2:]).reshape(-1))
-            gts.append(gt.reshape(-1))
-        pred, gt = torch.cat(preds), torch.cat(gts)
+    def pixel_loss(self, pred: Tensor, gt: Tensor) -> Dict[str, Tensor]:
+        """``loss_depth``: the loss module over the pixels with
+        ``min_depth < gt <= max_depth`` (pred (P, 1), gt (P, ) metres)."""
+        gt = gt.float()
         valid = (gt > self.min_depth) & (gt <= self.max_depth)
-        return dict(loss_depth=self.loss_module(pred, gt, valid))
+        return dict(loss_depth=self.loss_module(pred[:, 0], gt, valid))
 
-    def predict(self, feats: Sequence[BlockFeature],
-                data_samples: List[BaseDataElement],
-                input_hw: Tuple[int, int]) -> List[BaseDataElement]:
-        """Adds ``pred_depth`` (PixelData, data (1, H, W) metres) at the
-        original image size to every sample."""
-        depth = self.predict_depth(feats)
-        for i, sample in enumerate(data_samples):
-            sample.pred_depth = PixelData(data=resize_to_image(
-                depth[i:i + 1], input_hw, sample.img_shape,
-                sample.ori_shape)[0])
-        return data_samples
+    def add_prediction(self, sample: BaseDataElement, pred: Tensor) -> None:
+        """``pred_depth`` (PixelData, data (1, H, W) metres) at
+        ``ori_shape``."""
+        sample.pred_depth = PixelData(data=pred)

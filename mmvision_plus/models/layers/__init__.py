@@ -11,6 +11,7 @@ GLEE's encoder/decoder pieces (assembled from mmdet's DINO layers) are in
 from mmcv.cnn.bricks.drop import DropPath
 
 from .attention import MultiheadSelfAttention, merge_attention_masks
+from .cls_token_vit import ClsTokenViT
 from .glee_layers import (DenoisingTableError, GLEEDecoder, GLEEDecoderLayer,
                           GLEEDenoisingQueryGenerator, GLEEEncoder,
                           GLEEEncoderLayer, GLEEPixelEmbedding)
@@ -26,7 +27,8 @@ from .transformer_block import (TORCH_ENCODER_LAYER_KEYS, TransformerBlock,
                                 init_encoder_layer_weights)
 
 __all__ = [
-    'DropPath', 'LayerScale', 'Mlp', 'MultiheadSelfAttention', 'PatchEmbed',
+    'ClsTokenViT', 'DropPath', 'LayerScale', 'Mlp', 'MultiheadSelfAttention',
+    'PatchEmbed',
     'SwiGLUFFN', 'TORCH_ENCODER_LAYER_KEYS', 'TransformerBlock',
     'init_encoder_layer_weights', 'merge_attention_masks',
     'swiglu_hidden_dims', 'FastCPUMultiScaleDeformableAttention',

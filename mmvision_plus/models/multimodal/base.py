@@ -20,21 +20,38 @@ logits). Everything else is shared here:
 Texts are tokenised inside the model from the samples' raw ``text``
 fields (see :mod:`mmvision_plus.models.language.tokenizers`).
 """
+from abc import abstractmethod
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.models.multimodal.blip.blip_retrieval import \
     all_gather_concat
 from mmpretrain.structures import DataSample
-from torch import Tensor
+from torch import Tensor, nn
 
 from mmvision_plus.models.language.tokenizers import (TextTokenizer,
                                                       build_text_tokenizer)
+from mmvision_plus.models.utils.forward_modes import forward_by_mode
 from mmvision_plus.utils.arg_checks import check_range
 from .retrieval import rerank_topk, retrieval_predictions
 
 Feats = Dict[str, Tensor]
+
+
+def cls_embedding(proj: nn.Module, states: Tensor) -> Tensor:
+    """The ITC embedding of token sequences: the [CLS] state (position 0)
+    through ``proj``, L2-normalised.
+
+    Args:
+        proj (nn.Module): Projection C -> D.
+        states (Tensor): Token states (N, L, C).
+
+    Returns:
+        Tensor: (N, D), unit norm.
+    """
+    return F.normalize(proj(states[:, 0]), dim=-1)
 
 
 class BaseImageTextModel(BaseModel):
@@ -77,16 +94,16 @@ class BaseImageTextModel(BaseModel):
         self.rerank_batch_size = rerank_batch_size
         self.rerank_add_similarity = rerank_add_similarity
 
-    # -- what a model defines ----------------------------------------------
+    # -- what a model defines (abstract: a model lacking one cannot be built)
+    @abstractmethod
     def encode_images(self, images: Tensor) -> Feats:
         """``image_feat`` (N, D), L2-normalised, and for fusion models the
         ``image_embeds`` (N, T, C) the fusion encoder attends to."""
-        raise NotImplementedError
 
+    @abstractmethod
     def encode_texts(self, input_ids: Tensor, attention_mask: Tensor) -> Feats:
         """``text_feat`` (M, D), L2-normalised, and optionally
         ``text_embeds`` (M, L, C) that ``match_logits`` reuses."""
-        raise NotImplementedError
 
     def match_logits(self,
                      image_embeds: Tensor,
@@ -100,10 +117,10 @@ class BaseImageTextModel(BaseModel):
             f'{type(self).__name__} has no image-text matching head; set '
             'rerank_topk=None')
 
+    @abstractmethod
     def loss(self, images: Tensor,
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
         """Training losses of a batch of (image, caption) samples."""
-        raise NotImplementedError
 
     # -- shared ------------------------------------------------------------
     @property
@@ -150,13 +167,7 @@ class BaseImageTextModel(BaseModel):
                 mode: str = 'tensor'):
         """``'loss'``: losses; ``'tensor'``: features (retrieval loops);
         ``'predict'``: :meth:`predict`."""
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'tensor':
-            return self.extract_feat(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}".')
+        return forward_by_mode(self, inputs, data_samples, mode)
 
     def extract_feat(self,
                      images: Optional[Tensor] = None,

@@ -16,11 +16,10 @@ and add their third objective (MLM, LM).
 from typing import Dict, Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mmvision_plus.registry import MODELS
-from .base import BaseImageTextModel
+from .base import BaseImageTextModel, cls_embedding
 from .itm_pairs import itm_pairs
 from .momentum import MomentumDistillation, momentum_copy
 
@@ -136,15 +135,14 @@ class BaseFusionModel(BaseImageTextModel):
     def encode_images(self, images: Tensor) -> Dict[str, Tensor]:
         image_embeds = self.visual_encoder(images)
         return dict(image_embeds=image_embeds,
-                    image_feat=F.normalize(
-                        self.vision_proj(image_embeds[:, 0]), dim=-1))
+                    image_feat=cls_embedding(self.vision_proj,
+                                             image_embeds))
 
     def encode_texts(self, input_ids: Tensor,
                      attention_mask: Tensor) -> Dict[str, Tensor]:
         hidden = self.text_hidden(self.text_encoder, input_ids,
                                   attention_mask)
-        return dict(text_feat=F.normalize(self.text_proj(hidden[:, 0]),
-                                          dim=-1))
+        return dict(text_feat=cls_embedding(self.text_proj, hidden))
 
     def match_logits(self,
                      image_embeds: Tensor,
@@ -175,20 +173,20 @@ class BaseFusionModel(BaseImageTextModel):
         with torch.no_grad():
             self.temp.clamp_(*TEMPERATURE_RANGE)
         image_embeds = self.visual_encoder(images)
-        image_feat = F.normalize(self.vision_proj(image_embeds[:, 0]), dim=-1)
+        image_feat = cls_embedding(self.vision_proj, image_embeds)
         text_hidden = self.text_hidden(self.text_encoder, input_ids,
                                        attention_mask)
-        text_feat = F.normalize(self.text_proj(text_hidden[:, 0]), dim=-1)
+        text_feat = cls_embedding(self.text_proj, text_hidden)
 
         with torch.no_grad():
             self.update_momentum()
             image_embeds_m = self.momentum('visual_encoder')(images)
-            image_feat_m = F.normalize(
-                self.momentum('vision_proj')(image_embeds_m[:, 0]), dim=-1)
+            image_feat_m = cls_embedding(self.momentum('vision_proj'),
+                                         image_embeds_m)
             text_hidden_m = self.text_hidden(
                 self.momentum('text_encoder'), input_ids, attention_mask)
-            text_feat_m = F.normalize(
-                self.momentum('text_proj')(text_hidden_m[:, 0]), dim=-1)
+            text_feat_m = cls_embedding(self.momentum('text_proj'),
+                                        text_hidden_m)
             image_keys, text_keys, i2t_targets, t2i_targets = \
                 self.distill.targets(image_feat_m, text_feat_m, image_ids,
                                      self.temp)

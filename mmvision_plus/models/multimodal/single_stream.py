@@ -11,6 +11,7 @@ image tokens.
 
 A subclass builds the transformer and defines :meth:`fuse_tokens`.
 """
+from abc import abstractmethod
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -116,13 +117,13 @@ class SingleStreamModel(BaseImageTextModel):
                            tokenizer.vocab_size, tokenizer.special_token_ids,
                            self.mlm_prob, word_starts=starts)
 
-    # -- what a subclass defines ----------------------------------------------
+    # -- what a subclass defines (abstract) -----------------------------------
+    @abstractmethod
     def fuse_tokens(self, image_tokens: Tensor, input_ids: Tensor,
                     attention_mask: Tensor,
                     text_tokens: Optional[Tensor] = None) -> Tensor:
         """Final states (B, L + M, C) of the fused pass of embedded image
         tokens (B, M, C) and texts (``text_tokens``: embedded masked ids)."""
-        raise NotImplementedError
 
     # -- shared heads ---------------------------------------------------------
     def match_logits(self,

@@ -14,16 +14,15 @@ resize_pos_embed`, shared with DINOv2).
 from typing import List, Optional
 
 import torch
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmvision_plus.models.layers import (PatchEmbed, TransformerBlock,
+from mmvision_plus.models.layers import (ClsTokenViT, TransformerBlock,
                                          resize_pos_embed)
 from mmvision_plus.registry import MODELS
 
 
 @MODELS.register_module()
-class ViTImageEncoder(BaseModule):
+class ViTImageEncoder(ClsTokenViT):
     """Plain ViT returning all tokens (ALBEF's and BLIP's visual encoder).
 
     Args:
@@ -51,17 +50,8 @@ class ViTImageEncoder(BaseModule):
                  drop_path_rate: float = 0.0,
                  norm_eps: float = 1e-6,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        if img_size % patch_size:
-            raise ValueError(f'ViTImageEncoder: img_size {img_size} is not a '
-                             f'multiple of patch_size {patch_size}')
-        self.img_size, self.patch_size = img_size, patch_size
-        self.embed_dims = embed_dims
-        self.num_patches = (img_size // patch_size)**2
-        self.patch_embed = PatchEmbed(3, embed_dims, patch_size)
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
-        self.pos_embed = nn.Parameter(
-            torch.zeros(1, 1 + self.num_patches, embed_dims))
+        super().__init__(img_size, patch_size, embed_dims,
+                         abs_pos_embed=True, init_cfg=init_cfg)
         norm_cfg = dict(type='LN', eps=norm_eps)
         rates = torch.linspace(0, drop_path_rate, num_layers).tolist()
         self.blocks = nn.ModuleList([
@@ -97,21 +87,6 @@ class ViTImageEncoder(BaseModule):
                                       strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
-    def embed(self, images: Tensor) -> Tensor:
-        """Patch tokens with [CLS] first and position embeddings added
-        (B, 1 + N, C): the input of the blocks (ViLT feeds them to its
-        fusion transformer with the text tokens).
-
-        Args:
-            images (Tensor): (B, 3, img_size, img_size).
-        """
-        if images.shape[-2:] != (self.img_size, self.img_size):
-            raise ValueError(f'ViTImageEncoder expects {self.img_size} px '
-                             f'images, got {tuple(images.shape[-2:])}')
-        x = self.patch_embed(images)
-        x = torch.cat([self.cls_token.expand(x.size(0), -1, -1), x], dim=1)
-        return x + self.pos_embed
-
     def forward(self, images: Tensor) -> Tensor:
         """Encode images.
 
@@ -122,7 +97,7 @@ class ViTImageEncoder(BaseModule):
             Tensor: Tokens (B, 1 + N, C) after the final norm; position 0
             is [CLS].
         """
-        x = self.embed(images)
+        x = self.embed(images)  # ViLT feeds these to its fusion blocks
         for block in self.blocks:
             x = block(x)
         return self.norm(x)

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
+from mmvision_plus.models.utils.forward_modes import forward_by_mode
 from mmvision_plus.registry import MODELS
 
 
@@ -204,14 +205,7 @@ class MDRL(BaseModel):
                 ``gt_label``.
             mode (str): 'loss', 'predict' or 'tensor'.
         """
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self.extract_feat(inputs, data_samples)
-        raise RuntimeError(f'MDRL: invalid mode "{mode}"; expected "loss", '
-                           '"predict" or "tensor"')
+        return forward_by_mode(self, inputs, data_samples, mode)
 
     @staticmethod
     def _stack_tokens(data_samples: list) -> Tuple[Tensor, Tensor, List[int]]:

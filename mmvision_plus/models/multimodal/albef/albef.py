@@ -22,6 +22,7 @@ from torch import Tensor
 
 from mmvision_plus.models.losses import IGNORE_INDEX
 from mmvision_plus.registry import MODELS
+from ..base import cls_embedding
 from ..fusion_base import BaseFusionModel
 from ..token_masking import mask_tokens
 
@@ -101,8 +102,7 @@ class ALBEF(BaseFusionModel):
         re-ranking reuses (as the official evaluation does)."""
         hidden = self.text_hidden(self.text_encoder, input_ids,
                                   attention_mask)
-        return dict(text_feat=F.normalize(self.text_proj(hidden[:, 0]),
-                                          dim=-1),
+        return dict(text_feat=cls_embedding(self.text_proj, hidden),
                     text_embeds=hidden)
 
     def loss(self, images: Tensor,

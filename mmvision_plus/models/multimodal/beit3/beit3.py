@@ -26,13 +26,12 @@ import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from mmvision_plus.models.losses import IGNORE_INDEX
 from mmvision_plus.registry import MODELS
-from ..base import BaseImageTextModel
+from ..base import BaseImageTextModel, cls_embedding
 from ..itm_pairs import itm_pairs
 from ..masked_modeling import masked_token_labels, patch_masks_of
 from ..token_masking import mask_tokens
@@ -205,8 +204,8 @@ class BEiT3(BaseImageTextModel):
         """``image_feat`` and, with the fusion classifier, the images
         (``image_embeds``: a fused pass starts from the pixels)."""
         self._check('itc')
-        feats = dict(image_feat=F.normalize(
-            self.vision_head(self.run(images=images)[:, 0]), dim=-1))
+        feats = dict(image_feat=cls_embedding(self.vision_head,
+                                               self.run(images=images)))
         if 'itm' in self.tasks:
             feats['image_embeds'] = images
         return feats
@@ -215,8 +214,7 @@ class BEiT3(BaseImageTextModel):
                      attention_mask: Tensor) -> Dict[str, Tensor]:
         self._check('itc')
         states = self.run(input_ids=input_ids, attention_mask=attention_mask)
-        return dict(text_feat=F.normalize(self.language_head(states[:, 0]),
-                                          dim=-1))
+        return dict(text_feat=cls_embedding(self.language_head, states))
 
     def match_logits(self,
                      image_embeds: Tensor,
@@ -238,8 +236,7 @@ class BEiT3(BaseImageTextModel):
         if self.tasks == ('mdm', ):
             return self.mdm_losses(images, input_ids, attention_mask,
                                    data_samples)
-        image_feat = F.normalize(self.vision_head(
-            self.run(images=images)[:, 0]), dim=-1)
+        image_feat = cls_embedding(self.vision_head, self.run(images=images))
         text_feat = self.encode_texts(input_ids, attention_mask)['text_feat']
         image_ids = self.image_ids_of(data_samples, images.device)
         scale = self.logit_scale.exp()

@@ -10,16 +10,15 @@ The module tree is the official ``transformer.*`` of VLMo
 from typing import Optional, Sequence
 
 import torch
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmvision_plus.models.layers import MultiwayBlock, PatchEmbed
+from mmvision_plus.models.layers import ClsTokenViT, MultiwayBlock
 from mmvision_plus.registry import MODELS
 from mmvision_plus.utils.arg_checks import check_range
 
 
 @MODELS.register_module()
-class VLMoTransformer(BaseModule):
+class VLMoTransformer(ClsTokenViT):
     """The shared backbone of VLMo (see the module docstring).
 
     Args:
@@ -54,22 +53,12 @@ class VLMoTransformer(BaseModule):
                  drop_path_rate: float = 0.0,
                  norm_eps: float = 1e-6,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        if img_size % patch_size:
-            raise ValueError(f'VLMoTransformer: img_size {img_size} is not a '
-                             f'multiple of patch_size {patch_size}')
+        super().__init__(img_size, patch_size, embed_dims,
+                         abs_pos_embed=use_abs_pos_emb, init_cfg=init_cfg)
         check_range(vl_ffn_start, 'VLMoTransformer', 'vl_ffn_start', 0,
                     num_layers)
-        self.img_size, self.patch_size = img_size, patch_size
-        self.grid = (img_size // patch_size, ) * 2
-        self.num_patches = self.grid[0] * self.grid[1]
-        self.embed_dims, self.num_heads = embed_dims, num_heads
+        self.num_heads = num_heads
         self.num_layers, self.vl_ffn_start = num_layers, vl_ffn_start
-        self.patch_embed = PatchEmbed(3, embed_dims, patch_size)
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
-        self.pos_embed = nn.Parameter(
-            torch.zeros(1, 1 + self.num_patches, embed_dims)) \
-            if use_abs_pos_emb else None
         rates = torch.linspace(0, drop_path_rate, num_layers).tolist()
         self.blocks = nn.ModuleList([
             MultiwayBlock(embed_dims, num_heads, mlp_ratio,
@@ -80,28 +69,9 @@ class VLMoTransformer(BaseModule):
         ])
         self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
 
-    def visual_embed(self,
-                     images: Tensor,
-                     patch_mask: Optional[Tensor] = None,
-                     mask_token: Optional[Tensor] = None) -> Tensor:
-        """Patch tokens with [CLS] first (B, 1 + N, C).
-
-        Args:
-            images (Tensor): (B, 3, img_size, img_size).
-            patch_mask (Tensor, optional): Bool (B, N): patches replaced by
-                ``mask_token`` (masked image modelling).
-            mask_token (Tensor, optional): (1, 1, C).
-        """
-        if images.shape[-2:] != (self.img_size, self.img_size):
-            raise ValueError(f'VLMoTransformer expects {self.img_size} px '
-                             f'images, got {tuple(images.shape[-2:])}')
-        x = self.patch_embed(images)
-        if patch_mask is not None:
-            x = torch.where(patch_mask[..., None], mask_token.to(x), x)
-        x = torch.cat([self.cls_token.expand(x.size(0), -1, -1), x], dim=1)
-        if self.pos_embed is not None:
-            x = x + self.pos_embed
-        return x
+    #: Patch tokens with [CLS] first (B, 1 + N, C), patches optionally
+    #: replaced by a mask token: :meth:`ClsTokenViT.embed` (VLMo's name).
+    visual_embed = ClsTokenViT.embed
 
     def run_blocks(self,
                    x: Tensor,

@@ -40,12 +40,12 @@ import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from mmvision_plus.registry import MODELS
+from ..base import cls_embedding
 from ..itm_pairs import itm_pairs
 from ..masked_modeling import masked_token_labels, patch_masks_of
 from ..single_stream import SingleStreamModel, check_tasks
@@ -332,8 +332,7 @@ class VLMo(SingleStreamModel):
         self._check_itc()
         tokens = self.embed_images(images)
         states, _ = self.encode_modality(tokens, 'image')
-        return dict(image_feat=F.normalize(self.itc_image_proj(states[:, 0]),
-                                           dim=-1),
+        return dict(image_feat=cls_embedding(self.itc_image_proj, states),
                     image_embeds=tokens)
 
     def encode_texts(self, input_ids: Tensor,
@@ -341,8 +340,7 @@ class VLMo(SingleStreamModel):
         self._check_itc()
         states, _ = self.encode_modality(self.embed_texts(input_ids), 'text',
                                          attention_mask == 0)
-        return dict(text_feat=F.normalize(self.itc_text_proj(states[:, 0]),
-                                          dim=-1))
+        return dict(text_feat=cls_embedding(self.itc_text_proj, states))
 
     # -- training -------------------------------------------------------------
     def loss(self, images: Tensor,
@@ -401,10 +399,8 @@ class VLMo(SingleStreamModel):
         text_states, text_vl = self.encode_modality(
             self.embed_texts(input_ids), 'text', attention_mask == 0,
             vl_top=self.vl_itc)
-        image_feat = F.normalize(self.itc_image_proj(image_states[:, 0]),
-                                 dim=-1)
-        text_feat = F.normalize(self.itc_text_proj(text_states[:, 0]),
-                                dim=-1)
+        image_feat = cls_embedding(self.itc_image_proj, image_states)
+        text_feat = cls_embedding(self.itc_text_proj, text_states)
         scale = self.logit_scale.exp()
         loss_itc = self.loss_itc(image_feat, text_feat, image_ids,
                                  temperature=1.0 / scale)
@@ -412,8 +408,8 @@ class VLMo(SingleStreamModel):
         if self.vl_itc:
             vl_scale = self.logit_vl_scale.exp()
             loss_vl = self.loss_itc(
-                F.normalize(self.itc_vl_image_proj(image_vl[:, 0]), dim=-1),
-                F.normalize(self.itc_vl_text_proj(text_vl[:, 0]), dim=-1),
+                cls_embedding(self.itc_vl_image_proj, image_vl),
+                cls_embedding(self.itc_vl_text_proj, text_vl),
                 image_ids, temperature=1.0 / vl_scale)
             loss_itc = (loss_itc + loss_vl) / 2
         losses['loss_itc'] = loss_itc
