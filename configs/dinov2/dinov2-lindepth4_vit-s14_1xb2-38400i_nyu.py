@@ -9,13 +9,12 @@ _base_ = [
     '../_base_/models/dinov2-lindepth_vit-s14.py',
     '../_base_/datasets/nyu_depth.py',
     '../_base_/schedules/dinov2-lindepth_adamw_38400i.py',
-    '../_base_/default_runtime.py'
+    '../_base_/default_runtime.py',
+    '../_base_/models/backbones/dinov2_vit-s14_pretrained.py'
 ]
 model = dict(
     data_preprocessor={{_base_.data_preprocessor}},
-    backbone=dict(init_cfg=dict(
-        type='Pretrained',
-        checkpoint='checkpoints/dinov2_vits14_pretrain.pth')),
+    backbone=dict(init_cfg=_base_.dinov2_vits14_pretrained),
     layers=(2, 5, 8, 11),
     head=dict(num_inputs=4, min_depth={{_base_.min_depth}},
               max_depth={{_base_.max_depth}}))

@@ -7,7 +7,8 @@ _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     '../_base_/datasets/coco_detection.py',
     'mmdet::_base_/schedules/schedule_1x.py',
-    '../_base_/default_runtime.py'
+    '../_base_/default_runtime.py',
+    '../_base_/models/backbones/dinov2_vit-s14_det.py'
 ]
 strides = [8, 16, 32, 64, 128]  # those of the RetinaHead's anchors
 
@@ -15,17 +16,8 @@ strides = [8, 16, 32, 64, 128]  # those of the RetinaHead's anchors
 # ResNet and FPN. The model comes from an `mmdet::` base and is built in
 # mmdet's scope, where our modules are named with their scope.
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmvision_plus.DINOv2ViT',
-        arch='small',
-        img_size=518,
-        drop_path_rate=0.1,
-        out_indices=(-1, ),
-        out_type='featmap',
-        with_cp=True,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='checkpoints/dinov2_vits14_pretrain.pth')),
+    backbone=dict(_base_.dinov2_vits14_det_backbone, _delete_=True,
+                  type='mmvision_plus.DINOv2ViT'),
     neck=dict(_delete_=True, type='mmvision_plus.SimpleFPN', in_channels=384,
               out_channels=256, strides=strides))
 

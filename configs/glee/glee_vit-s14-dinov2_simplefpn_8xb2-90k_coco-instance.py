@@ -2,20 +2,13 @@
 # map becomes strides 4..32 (the neck), the three coarsest feed the encoder
 # (plus the extra stride-64 level), the stride-4 map the pixel embedding.
 # Needs checkpoints/dinov2_vits14_pretrain.pth.
-_base_ = './glee-lite_r50_8xb2-90k_coco-instance.py'
+_base_ = [
+    './glee-lite_r50_8xb2-90k_coco-instance.py',
+    '../_base_/models/backbones/dinov2_vit-s14_det.py'
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='DINOv2ViT',
-        arch='small',
-        img_size=518,
-        drop_path_rate=0.1,
-        out_indices=(-1, ),
-        out_type='featmap',
-        with_cp=True,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='checkpoints/dinov2_vits14_pretrain.pth')),
+    backbone=dict(_base_.dinov2_vits14_det_backbone, _delete_=True),
     neck=dict(type='SimpleFPN', in_channels=384, out_channels=256,
               strides=(4, 8, 16, 32)),
     input_proj=dict(in_channels=[256, 256, 256]),

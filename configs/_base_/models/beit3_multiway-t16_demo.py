@@ -5,14 +5,11 @@
 # tokenizer built by
 #   python tools/analysis_tools/build_visual_tokenizer.py \
 #       configs/beit3/beit3_multiway-t16_1xb64-5e_demo-world-pretrain.py
-_base_ = './beit3_multiway-b16.py'
+_base_ = ['./beit3_multiway-b16.py', './demo_world_visual_tokenizer.py']
 model = dict(
     arch=dict(img_size=96, patch_size=16, encoder_embed_dim=192,
               encoder_attention_heads=3, encoder_ffn_embed_dim=768,
               encoder_layers=4),
     tokenizer=dict(_delete_=True, type='DemoWorldTokenizer'),
     max_text_length=48,
-    visual_tokenizer=dict(
-        type='KMeansVisualTokenizer',
-        codebook='data/demo_world/visual_tokenizer/kmeans256_pixels.pth',
-        num_tokens=256))
+    visual_tokenizer=_base_.demo_world_visual_tokenizer)

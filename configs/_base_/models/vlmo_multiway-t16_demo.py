@@ -7,17 +7,16 @@
 # k-means visual tokenizer built by
 #   python tools/analysis_tools/build_visual_tokenizer.py \
 #       configs/vlmo/vlmo_multiway-t16_1xb64-3e_demo-world-stage1-mim.py
-_base_ = './vlmo_multiway-b16_bert-base.py'
+_base_ = [
+    './vlmo_multiway-b16_bert-base.py', './demo_world_visual_tokenizer.py'
+]
 model = dict(
     transformer=dict(img_size=96, patch_size=16, embed_dims=192,
                      num_layers=4, num_heads=3, vl_ffn_start=2,
                      drop_path_rate=0.0),
     tokenizer=dict(_delete_=True, type='DemoWorldTokenizer'),
     max_text_length=48,
-    visual_tokenizer=dict(
-        type='KMeansVisualTokenizer',
-        codebook='data/demo_world/visual_tokenizer/kmeans256_pixels.pth',
-        num_tokens=256))
+    visual_tokenizer=_base_.demo_world_visual_tokenizer)
 # The stages' frozen parameters. The image path: everything an image-only
 # pass uses but the token-type and relative-position tables (rows shared
 # with the texts; in a text stage their image rows get exactly zero
