@@ -23,8 +23,3 @@ model = dict(
 
 max_epochs = 10
 train_cfg = dict(max_epochs=max_epochs)
-# the demo schedule's warm-up epoch, then cosine over the other epochs
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs)
-]

@@ -5,11 +5,6 @@
 _base_ = '../clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py'
 max_epochs = 15
 train_cfg = dict(max_epochs=max_epochs)
-# the demo schedule's warm-up epoch, then cosine over the other epochs
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs)
-]
 custom_hooks = _base_.custom_hooks + [
     dict(type='RetrievalCostHook', num_queries=100)
 ]

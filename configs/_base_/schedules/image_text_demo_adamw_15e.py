@@ -3,7 +3,3 @@
 _base_ = './image_text_demo_adamw_20e.py'
 max_epochs = 15
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs)
-]
