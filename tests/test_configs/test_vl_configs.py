@@ -154,3 +154,28 @@ def test_demo_schedule_length_follows_max_epochs(tmp_path, schedule, epochs):
     for step, lr in enumerate(lrs[iters_per_epoch:]):
         expected = 0.01 + 0.99 * (1 + math.cos(math.pi * step / total)) / 2
         assert lr == pytest.approx(expected, rel=1e-6), step
+
+
+@pytest.mark.parametrize('scenes2400,scenes480', [
+    ('clip/clip_vit-t16-text-t_1xb64-6e_demo-world-2400.py',
+     'clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py'),
+    ('blip/blip_vit-t16-med-t_1xb64-3e_demo-world-2400.py',
+     'blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py'),
+])
+def test_2400_scene_variants_change_only_data_and_length(
+        scenes2400, scenes480):
+    """A 2,400-scene config trains the same model with the same optimizer
+    and pipelines as its 480-scene config; only the data root, the number
+    of epochs and the validation / checkpoint intervals differ."""
+    big, small = load(scenes2400), load(scenes480)
+    assert big.model == small.model
+    assert big.optim_wrapper == small.optim_wrapper
+    assert big.param_scheduler == small.param_scheduler
+    for split in ('train', 'val', 'test'):
+        big_data = big[f'{split}_dataloader'].copy()
+        small_data = small[f'{split}_dataloader'].copy()
+        assert big_data.dataset.pop('data_root') == 'data/demo_world_2400/'
+        assert small_data.dataset.pop('data_root') == 'data/demo_world/'
+        assert big_data == small_data
+    assert big.train_cfg.max_epochs < small.train_cfg.max_epochs
+    assert big.train_cfg.val_interval == 1
