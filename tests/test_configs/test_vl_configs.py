@@ -159,6 +159,8 @@ def test_demo_schedule_length_follows_max_epochs(tmp_path, schedule, epochs):
 @pytest.mark.parametrize('scenes2400,scenes480', [
     ('clip/clip_vit-t16-text-t_1xb64-6e_demo-world-2400.py',
      'clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py'),
+    ('albef/albef_vit-t16-bert-t_1xb64-4e_demo-world-2400.py',
+     'albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py'),
     ('blip/blip_vit-t16-med-t_1xb64-3e_demo-world-2400.py',
      'blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py'),
 ])

@@ -1,0 +1,12 @@
+# The demo ALBEF on the 2,400-scene image-text world
+# (_base_/datasets/demo_world_2400_image_text.py): five times the training
+# scenes of the 15-epoch config, 4 epochs (4/3 of its iterations),
+# validation after every epoch.
+_base_ = [
+    '../_base_/models/albef_vit-t16-bert-t_demo.py',
+    '../_base_/datasets/demo_world_2400_image_text.py',
+    '../_base_/schedules/image_text_demo_adamw_20e.py',
+    '../_base_/image_text_runtime.py',
+]
+max_epochs = 4
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)
