@@ -45,6 +45,9 @@ run_table() {
 step_demo_world() {
     "$PYTHON" tools/data/make_demo_world.py --out data/demo_world --seed 0 \
         --skip-existing
+    # the image-text world with 2,400 training scenes (same val scenes)
+    "$PYTHON" tools/data/make_demo_world.py --out data/demo_world_2400 --seed 0 \
+        --num-train 2400 --only captions --skip-existing
 }
 
 # GIoU / CIoU / SIoU on the 12-epoch FCOS-R18 (validation at epochs 4, 8, 12).
@@ -147,11 +150,15 @@ step_mdrl() {
 }
 
 # CLIP, ALBEF and BLIP on the demo world's captions (val split; the BLIP
-# captioner config trains the same model and tests it as a captioner).
+# captioner config trains the same model and tests it as a captioner), with
+# 480 and with 2,400 training scenes.
 step_vl() {
     run_table configs/clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py \
         configs/albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py \
         configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py \
+        configs/clip/clip_vit-t16-text-t_1xb64-6e_demo-world-2400.py \
+        configs/albef/albef_vit-t16-bert-t_1xb64-4e_demo-world-2400.py \
+        configs/blip/blip_vit-t16-med-t_1xb64-3e_demo-world-2400.py \
         --metrics t2i/retrieval/R1 i2t/retrieval/R1 r_mean
     run_table configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world-caption.py \
         --metrics caption/Bleu_4 caption/CIDEr
