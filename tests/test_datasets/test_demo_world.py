@@ -164,6 +164,31 @@ def test_only_parts_match_the_full_world(world, tmp_path):
         generate_demo_world(tmp_path / 'bad', only='detection,lidar', **TINY)
 
 
+def test_more_training_scenes_keep_the_scenes_of_a_smaller_world(
+        world, tmp_path):
+    """data/demo_world_2400 relies on this: with more training scenes the
+    first ones and every val scene (image bytes and captions) are those of
+    the smaller world; only the val file names move on."""
+    big_kwargs = dict(TINY, num_train=2 * TINY['num_train'])
+    big = generate_demo_world(tmp_path / 'big', seed=0, only='captions',
+                              **big_kwargs)
+    ann = 'annotations/retrieval_{}.json'
+
+    def read(root, split):
+        return json.loads((root / ann.format(split)).read_text())
+
+    small_train, big_train = read(world, 'train'), read(big, 'train')
+    assert len(big_train) == 2 * len(small_train)
+    assert big_train[:len(small_train)] == small_train
+    small_val, big_val = read(world, 'val'), read(big, 'val')
+    assert len(big_val) == len(small_val)
+    for small_item, big_item in zip(small_val, big_val):
+        assert big_item['caption'] == small_item['caption']
+        assert big_item['image'] != small_item['image']
+        assert (big / 'images' / big_item['image']).read_bytes() == (
+            world / 'images' / small_item['image']).read_bytes()
+
+
 def test_sizes_classes_colours_and_occlusion(tmp_path):
     out = generate_demo_world(tmp_path / 'w', seed=3, num_train=40,
                               num_val=2, only='detection')
