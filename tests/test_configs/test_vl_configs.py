@@ -161,7 +161,7 @@ def test_demo_schedule_length_follows_max_epochs(tmp_path, schedule, epochs):
      'clip/clip_vit-t16-text-t_1xb64-20e_demo-world.py'),
     ('albef/albef_vit-t16-bert-t_bf16_1xb64-7e_demo-world-2400.py',
      'albef/albef_vit-t16-bert-t_1xb64-15e_demo-world.py'),
-    ('blip/blip_vit-t16-med-t_1xb64-3e_demo-world-2400.py',
+    ('blip/blip_vit-t16-med-t_bf16_1xb64-7e_demo-world-2400.py',
      'blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py'),
 ])
 def test_2400_scene_variants_change_only_data_and_length(

@@ -158,7 +158,7 @@ step_vl() {
         configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world.py \
         configs/clip/clip_vit-t16-text-t_1xb64-6e_demo-world-2400.py \
         configs/albef/albef_vit-t16-bert-t_bf16_1xb64-7e_demo-world-2400.py \
-        configs/blip/blip_vit-t16-med-t_1xb64-3e_demo-world-2400.py \
+        configs/blip/blip_vit-t16-med-t_bf16_1xb64-7e_demo-world-2400.py \
         --metrics t2i/retrieval/R1 i2t/retrieval/R1 r_mean
     run_table configs/blip/blip_vit-t16-med-t_1xb64-15e_demo-world-caption.py \
         --metrics caption/Bleu_4 caption/CIDEr
