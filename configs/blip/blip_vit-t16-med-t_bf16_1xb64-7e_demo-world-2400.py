@@ -1,15 +1,11 @@
 # The demo BLIP on the 2,400-scene image-text world
 # (_base_/datasets/demo_world_2400_image_text.py): five times the training
 # scenes of the 15-epoch config, 7 epochs (2.4x its iterations) in bfloat16
-# autocast on the CPU (about 0.7 s per iteration on 2 threads instead of
-# 1.4 in fp32, configs/albef/results/benchmark_vl_train_throughput.json),
+# autocast (about 0.7 s per iteration on 2 threads instead of 1.4 in fp32),
 # validation after every epoch.
 _base_ = [
     '../_base_/models/blip_vit-t16-med-t_demo.py',
     '../_base_/datasets/demo_world_2400_image_text.py',
-    '../_base_/schedules/image_text_demo_adamw_20e.py',
+    '../_base_/schedules/image_text_demo_bf16_adamw_7e.py',
     '../_base_/image_text_runtime.py',
 ]
-max_epochs = 7
-train_cfg = dict(max_epochs=max_epochs, val_interval=1)
-optim_wrapper = dict(type='CPUAutocastOptimWrapper', dtype='bfloat16')
