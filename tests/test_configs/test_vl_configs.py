@@ -102,28 +102,20 @@ def test_full_size_models_build(name):
 ])
 def test_demo_schedule_length_follows_max_epochs(tmp_path, schedule, epochs):
     """The demo schedule's cosine entry has no ``end`` / ``T_max``: trained
-    by mmengine's Runner, the lr warms up over the first epoch, then follows
-    a cosine from lr to 1 % of it that ends exactly at the last iteration of
-    ``train_cfg.max_epochs`` (a variant sets only ``max_epochs``)."""
+    by mmengine's Runner (the toy regressor, 2 iterations an epoch), the lr
+    warms up over the first epoch, then follows a cosine from lr to 1 % of
+    it that ends exactly at the last iteration of ``train_cfg.max_epochs``
+    (a variant sets only ``max_epochs``)."""
     import math
 
-    import torch
     from mmengine.hooks import Hook
-    from mmengine.model import BaseModel
     from mmengine.runner import Runner
 
+    from tests.test_utils.toy_runner import toy_config
+
     cfg = Config.fromfile(osp.join(ROOT, schedule))
+    assert cfg.train_cfg.max_epochs == epochs
     assert 'end' not in cfg.param_scheduler[1]
-
-    class Toy(BaseModel):
-
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.ones(1))
-
-        def forward(self, inputs, data_samples=None, mode='loss'):
-            return dict(loss=(self.w * inputs.float()).sum() ** 2)
-
     lrs = []
 
     class RecordLR(Hook):
@@ -131,25 +123,15 @@ def test_demo_schedule_length_follows_max_epochs(tmp_path, schedule, epochs):
         def before_train_iter(self, runner, batch_idx, data_batch=None):
             lrs.append(runner.optim_wrapper.get_lr()['lr'][0])
 
-    iters_per_epoch = 2
-    runner = Runner(
-        model=Toy(),
-        work_dir=str(tmp_path),
-        train_dataloader=dict(
-            dataset=[dict(inputs=torch.tensor(i % 2))
-                     for i in range(iters_per_epoch)],
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            batch_size=1,
-            collate_fn=dict(type='default_collate')),
-        train_cfg=dict(by_epoch=True, max_epochs=cfg.train_cfg.max_epochs),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=1.0)),
-        param_scheduler=cfg.param_scheduler,
-        custom_hooks=[RecordLR()],
-        default_hooks=dict(checkpoint=None, logger=None),
-        default_scope='mmengine')
+    toy = Config(toy_config(str(tmp_path), max_epochs=epochs))
+    toy.optim_wrapper = dict(optimizer=dict(type='SGD', lr=1.0))
+    toy.param_scheduler = cfg.param_scheduler
+    toy.default_hooks.checkpoint = None
+    runner = Runner.from_cfg(toy)
+    runner.register_hook(RecordLR())
     runner.train()
-    assert cfg.train_cfg.max_epochs == epochs
-    assert len(lrs) == epochs * iters_per_epoch
+    iters_per_epoch = len(lrs) // epochs
+    assert len(lrs) == epochs * iters_per_epoch and iters_per_epoch > 1
     total = (epochs - 1) * iters_per_epoch
     for step, lr in enumerate(lrs[iters_per_epoch:]):
         expected = 0.01 + 0.99 * (1 + math.cos(math.pi * step / total)) / 2

@@ -7,6 +7,7 @@ token broadcast to every position and concatenated, optionally upsampled
 backbone is linear per pixel except the depth head's bin normalisation.
 """
 import math
+from abc import abstractmethod
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -118,23 +119,24 @@ class DINOv2LinearDenseHead(BaseModule):
         return self.conv(self.bn(torch.cat(maps, 1)))
 
     # -- what a task head defines -------------------------------------------
-    #: Data-sample field (PixelData, data (1, H, W)) :meth:`loss` reads.
-    gt_field = ''
+    #: Data-sample field (PixelData, data (1, H, W)) :meth:`loss` reads;
+    #: set by each task head.
+    gt_field: str
 
     def dense_prediction(self, feats: Sequence[BlockFeature]) -> Tensor:
         """The per-pixel map resized onto the images, (B, K, h', w');
         the 1x1 conv output unless a subclass post-processes it."""
         return self(feats)
 
+    @abstractmethod
     def pixel_loss(self, pred: Tensor, gt: Tensor) -> Dict[str, Tensor]:
         """Loss dict of all pixels of a batch: the prediction (P, K) and
         the ``gt_field`` values (P, ) at the ground-truth resolution."""
-        raise NotImplementedError
 
+    @abstractmethod
     def add_prediction(self, sample: BaseDataElement, pred: Tensor) -> None:
         """Store one image's prediction (K, H, W) at ``ori_shape`` in its
         sample."""
-        raise NotImplementedError
 
     # -- shared flow ------------------------------------------------------
     def loss(self, feats: Sequence[BlockFeature],

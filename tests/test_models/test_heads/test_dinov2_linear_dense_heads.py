@@ -3,7 +3,8 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement, PixelData
 
-from mmvision_plus.models.heads import (DINOv2LinearDepthHead,
+from mmvision_plus.models.heads import (DINOv2LinearDenseHead,
+                                        DINOv2LinearDepthHead,
                                         DINOv2LinearSegHead)
 from mmvision_plus.models.heads.dinov2_linear_dense_heads import \
     resize_to_image
@@ -123,3 +124,20 @@ def test_depth_head_bad_args():
         DINOv2LinearDepthHead(in_channels=8, bins_strategy='log')
     with pytest.raises(ValueError, match='min_depth'):
         DINOv2LinearDepthHead(in_channels=8, min_depth=0.)
+
+
+def test_task_head_must_define_its_loss_and_prediction():
+    """The shared head is abstract: a task head that leaves out
+    ``pixel_loss`` or ``add_prediction`` fails when it is built, not
+    halfway through training or testing."""
+    with pytest.raises(TypeError, match='abstract'):
+        DINOv2LinearDenseHead(in_channels=16, out_channels=3)
+
+    class NoPrediction(DINOv2LinearDenseHead):
+        gt_field = 'gt_sem_seg'
+
+        def pixel_loss(self, pred, gt):
+            return dict(loss=pred.sum())
+
+    with pytest.raises(TypeError, match='add_prediction'):
+        NoPrediction(in_channels=16, out_channels=3)
