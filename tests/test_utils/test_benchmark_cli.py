@@ -3,7 +3,8 @@ import argparse
 
 import torch
 
-from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+from mmvision_plus.utils.benchmark_cli import (add_threads,
+                                               add_threads_and_seed,
                                                apply_threads)
 
 
@@ -31,3 +32,27 @@ def test_threads_and_seed_given():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_tool_default_threads_applied():
+    """A tool whose timings are single-threaded by default
+    (benchmark_retrieval_metric.py) sets its default when not given."""
+    parser = argparse.ArgumentParser()
+    add_threads_and_seed(parser, default_threads=1)
+    args = parser.parse_args([])
+    assert (args.threads, args.seed) == (1, 0)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        apply_threads(args)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_threads_without_seed():
+    """``add_threads`` alone (benchmark_retrieval.py train): no --seed."""
+    parser = argparse.ArgumentParser()
+    add_threads(parser)
+    args = parser.parse_args(['--threads', '3'])
+    assert args.threads == 3 and not hasattr(args, 'seed')
