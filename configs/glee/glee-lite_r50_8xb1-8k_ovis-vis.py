@@ -10,8 +10,7 @@ classes = ('Person', 'Bird', 'Cat', 'Dog', 'Horse', 'Sheep', 'Cow',
            'Elephant', 'Bear', 'Zebra', 'Giraffe', 'Poultry', 'Giant_panda',
            'Lizard', 'Parrot', 'Monkey', 'Rabbit', 'Tiger', 'Fish', 'Turtle',
            'Bicycle', 'Motorcycle', 'Airplane', 'Boat', 'Vehical')
-prompts = dict(type='FormatGLEEPrompts', task='instance', dn_table='ovis',
-               classes=classes)
+prompts = dict(_base_.video_prompts, dn_table='ovis', classes=classes)
 
 train_pipeline = [
     _base_.frame_sampler,

@@ -10,8 +10,7 @@ classes = ('airplane', 'bear', 'bird', 'boat', 'car', 'cat', 'cow', 'deer',
            'rabbit', 'shark', 'skateboard', 'snake', 'snowboard', 'squirrel',
            'surfboard', 'tennis_racket', 'tiger', 'train', 'truck', 'turtle',
            'whale', 'zebra')
-prompts = dict(type='FormatGLEEPrompts', task='instance', dn_table='ytvis21',
-               classes=classes)
+prompts = dict(_base_.video_prompts, dn_table='ytvis21', classes=classes)
 
 train_pipeline = [
     _base_.frame_sampler,

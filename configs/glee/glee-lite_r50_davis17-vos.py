@@ -12,8 +12,7 @@
 _base_ = './glee-lite_r50_burst-track.py'
 
 data_root = 'data/DAVIS/'
-prompts = dict(type='FormatGLEEPrompts', task='interactive',
-               dn_table='grounding', classes=('object', ))
+prompts = dict(_base_.prompts, task='interactive')
 test_dataloader = dict(
     dataset=dict(
         data_root=data_root,

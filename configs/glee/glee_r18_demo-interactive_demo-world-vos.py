@@ -20,13 +20,8 @@ vos_prompts = dict(_base_.video_prompts, task='interactive')
 test_dataloader = dict(
     dataset=dict(pipeline=[
         dict(type='TransformBroadcaster',
-             transforms=[
-                 dict(type='StrictLoadImageFromFile'),
-                 dict(type='Resize', scale=_base_.img_scale,
-                      keep_ratio=True),
-                 dict(type='LoadTrackAnnotations', with_mask=True),
-                 vos_prompts,
-             ]), _base_.pack_video
+             transforms=_base_.video_test_pipeline[0]['transforms'][:-1] +
+             [vos_prompts]), _base_.pack_video
     ]))
 val_dataloader = test_dataloader
 test_evaluator = dict(_delete_=True, type='VideoObjectSegMetric',

@@ -34,6 +34,9 @@ from mmvision_plus.evaluation.functional import (image_text_recall,
                                                  image_text_recall_loop)
 from mmvision_plus.models.multimodal import (rerank_topk,
                                              rerank_topk_per_query)
+from mmvision_plus.utils.benchmark_cli import (add_threads,
+                                               add_threads_and_seed,
+                                               apply_threads)
 from mmvision_plus.utils.results_record import save_tool_record, tool_session
 
 
@@ -202,14 +205,13 @@ def parse_args(argv=None):
     ret.add_argument('--topk', type=int, default=16)
     ret.add_argument('--batch-size', type=int, default=4096,
                      help='pairs per scorer call (batched path)')
-    ret.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(ret)
     train = sub.add_parser('train', help='training throughput of configs')
     train.add_argument('configs', nargs='+')
     train.add_argument('--iters', type=int, default=20)
     train.add_argument('--warmup', type=int, default=3)
+    add_threads(train)
     for p in (ret, train):
-        p.add_argument('--threads', type=int, default=None,
-                       help='torch CPU threads (default: torch default)')
         p.add_argument('--out', help='write the numbers to this JSON file '
                        "(a results record: under 'results', with the run's "
                        "command, threads, versions, host and load under "
@@ -220,8 +222,7 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     args = parse_args(argv)
     session = tool_session(__file__, argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     if args.task == 'retrieval':
         results = bench_retrieval(args)
     else:

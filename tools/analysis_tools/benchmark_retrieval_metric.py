@@ -21,6 +21,8 @@ import torch.nn.functional as F
 
 from mmvision_plus.evaluation.functional import (text_image_rank,
                                                  text_image_rank_loop)
+from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
+                                               apply_threads)
 
 
 def parse_args(argv=None):
@@ -34,9 +36,7 @@ def parse_args(argv=None):
     parser.add_argument('--repeat', type=int, default=3,
                         help='timed runs of the vectorised version (best '
                         'is reported)')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch CPU threads')
-    parser.add_argument('--seed', type=int, default=0)
+    add_threads_and_seed(parser, default_threads=1)
     parser.add_argument('--out', help='optional JSON file for the numbers')
     return parser.parse_args(argv)
 
@@ -67,7 +67,7 @@ def timed(fn, *fn_args):
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    apply_threads(args)
     similarity, query_pids, gallery_pids = make_problem(args)
     fast_times = []
     for _ in range(args.repeat):
