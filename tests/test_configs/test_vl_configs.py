@@ -171,36 +171,3 @@ def test_2400_scene_variants_change_only_data_and_length(
     assert big.train_cfg.max_epochs < small.train_cfg.max_epochs
     assert big.train_cfg.val_interval == 1
 
-
-@pytest.mark.parametrize('retrieval_name,pretrain_name,model_delta', [
-    ('albef/albef-itc-itm_vit-t16-bert-t_bf16_1xb64-9e_demo-world-2400.py',
-     'albef/albef_vit-t16-bert-t_bf16_1xb64-7e_demo-world-2400.py',
-     dict(with_mlm=False)),
-    ('blip/blip-itc-itm_vit-t16-med-t_bf16_1xb64-9e_demo-world-2400.py',
-     'blip/blip_vit-t16-med-t_bf16_1xb64-7e_demo-world-2400.py',
-     dict(tasks=('itc', 'itm'))),
-])
-def test_retrieval_objective_demo_variants(retrieval_name, pretrain_name,
-                                           model_delta):
-    """The ``*-itc-itm`` demo configs train the 2,400-scene model with the
-    official retrieval fine-tuning objectives (ITC + ITM, no MLM / LM) for
-    9 epochs; model, data, optimizer and schedule shape are otherwise those
-    of the 7-epoch config (ALBEF also drops the unused MLM token head)."""
-    retrieval, pretrain = load(retrieval_name), load(pretrain_name)
-    expected_model = pretrain.model.copy()
-    expected_model.update(model_delta)
-    if 'with_mlm' in model_delta:
-        expected_model.text_encoder = dict(expected_model.text_encoder,
-                                           with_token_head=False)
-    assert retrieval.model == expected_model
-    # the objectives the official retrieval fine-tuning configs train
-    finetune = load('albef/albef_vit-b16-bert-base_8xb32-5e_coco-retrieval.py'
-                    if 'with_mlm' in model_delta else
-                    'blip/blip_vit-b16-med-base_8xb32-6e_coco-retrieval.py')
-    for key, value in model_delta.items():
-        assert finetune.model[key] == value
-    for key in ('optim_wrapper', 'param_scheduler', 'train_dataloader',
-                'val_dataloader', 'test_dataloader', 'val_evaluator'):
-        assert retrieval[key] == pretrain[key], key
-    assert retrieval.train_cfg.max_epochs == 9
-    assert retrieval.train_cfg.val_interval == 3
