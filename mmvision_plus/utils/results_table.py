@@ -37,7 +37,9 @@ the block's arguments as JSON::
 
 Spec keys: ``rows`` (``config``, optional ``label``, optional ``metrics``:
 a list parallel to ``columns`` replacing a column's metric for that row,
-``null`` keeping it), ``columns`` (metric strings or dicts with ``metric``,
+``null`` keeping it, ``"-"`` for a number the row cannot have, e.g. the
+training time of a test-only evaluation: shown as ``–``, not required of
+its records), ``columns`` (metric strings or dicts with ``metric``,
 ``header``, ``digits``, ``scale``), ``seeds``, optional ``label_header``
 (default ``config``), ``digits`` (default 3), ``results_dir`` (default:
 ``results/`` beside each config), ``curve`` (``path``, ``metric``,
@@ -72,6 +74,8 @@ from .results_record import config_key, default_record_path, load_record
 METRIC_SECTIONS = ('test', 'knn', 'time')
 #: Sections whose wall time ``time:<section>`` reads.
 TIMED_SECTIONS = ('train', 'test', 'knn')
+#: A row's ``metrics`` entry for a column the row has no number for.
+NOT_APPLICABLE = '-'
 
 #: Headers of common metrics (others show their key's last part).
 READABLE_NAMES = {
@@ -216,13 +220,14 @@ class Row:
     Args:
         config (str): The config file, relative to the repository root.
         label (str): The first cell.
-        columns (list[Column]): Its metrics, one per table column.
+        columns (list[Column | None]): Its metrics, one per table column;
+            None where the row has no such number (:data:`NOT_APPLICABLE`).
         data (str): The ``data`` cell of the model-zoo layout.
     """
 
     config: str
     label: str
-    columns: List[Column]
+    columns: List[Optional[Column]]
     data: str = ''
     records: List[dict] = field(default_factory=list)
     incomplete_seeds: List[int] = field(default_factory=list)
@@ -254,10 +259,23 @@ def load_row_records(row: Row, seeds: Sequence[int], root: str,
                 f'results record {path} is of config {record.get("config")!r}'
                 f' seed {record.get("seed")!r}, expected {config!r} '
                 f'seed {seed}')
-        if all(c.metric.value(record) is not None for c in row.columns):
+        if all(c.metric.value(record) is not None for c in row.columns
+               if c is not None):
             row.records.append(record)
         else:
             row.incomplete_seeds.append(seed)
+
+
+def _row_column(column: Column, metric: Optional[str]) -> Optional[Column]:
+    """A table column as one row reads it: ``metric`` None keeps it,
+    :data:`NOT_APPLICABLE` leaves the cell empty, another metric replaces
+    the column's (same header and format)."""
+    if metric is None:
+        return column
+    if metric == NOT_APPLICABLE:
+        return None
+    return Column(MetricSpec.parse(metric), column.header, column.digits,
+                  column.scale)
 
 
 def _cell(text: str) -> str:
@@ -304,7 +322,8 @@ def render_table(rows: Sequence[Row], columns: Sequence[Column],
              '|---|---:|' + '---:|' * len(columns)]
     for row in shown:
         cells = [row.label, str(len(row.records))]
-        cells += [c.format(row.values(c)) for c in row.columns]
+        cells += ['–' if c is None else c.format(row.values(c))
+                  for c in row.columns]
         lines.append('| ' + ' | '.join(_cell(c) for c in cells) + ' |')
     return '\n'.join(lines)
 
@@ -381,9 +400,7 @@ class Block:
                         f'{len(overrides)} entries for {len(columns)} '
                         'columns')
                 row_columns = [
-                    column if metric is None else Column(
-                        MetricSpec.parse(metric), column.header,
-                        column.digits, column.scale)
+                    _row_column(column, metric)
                     for column, metric in zip(columns, overrides)
                 ]
             rows.append(Row(config, label, row_columns,

@@ -265,6 +265,33 @@ def test_per_row_metrics_knn_and_zoo(records):
     assert '| never |' not in text
 
 
+def test_not_applicable_cell_of_a_test_only_row(records):
+    """A row's "-" metric leaves its cell empty and is not required of the
+    record: a test-only evaluation (no training time) is tabulated."""
+    test_only = 'configs/algo/d_test-only.py'
+    path = make_record(records, test_only, 0,
+                       test={'coco/bbox_mAP': 0.3})
+    with open(path) as file:
+        record = json.load(file)
+    del record['train']
+    with open(path, 'w') as file:
+        json.dump(record, file)
+    columns = ['coco/bbox_mAP', dict(metric='time:train', header='min',
+                                     scale='1/60', digits=1)]
+    spec = dict(seeds=[0], columns=columns, rows=[
+        dict(config=A, label='trained'),
+        dict(config=test_only, label='test only', metrics=[None, '-'])])
+    text = update_blocks(block(spec), 'README.md', records)
+    assert '| trained | 1 | 0.100 | 1.0 |' in text
+    assert '| test only | 1 | 0.300 | – |' in text
+    assert 'Incomplete' not in text
+    # without the "-" the record lacks the training time: left out
+    spec['rows'][1]['metrics'] = None
+    text = update_blocks(block(spec), 'README.md', records)
+    assert '| test only |' not in text
+    assert 'Incomplete records (left out) of `' + test_only in text
+
+
 def test_curve_is_drawn_deterministically(records):
     png = 'configs/algo/results/curve.png'
     spec = dict(SPEC, curve=dict(path=png, metric='coco/bbox_mAP'))
