@@ -170,4 +170,3 @@ def test_2400_scene_variants_change_only_data_and_length(
         assert big_data == small_data
     assert big.train_cfg.max_epochs < small.train_cfg.max_epochs
     assert big.train_cfg.val_interval == 1
-
