@@ -159,3 +159,20 @@ def test_demo_config_trains_and_evaluates(task, glee_world, tmp_path):
                 'open_world': 'coco/AR@100'}.get(task, 'coco/bbox_mAP')
     assert expected in metrics
     assert osp.isfile(osp.join(str(tmp_path), 'iter_2.pth'))
+
+
+def test_16_epoch_instance_config_is_the_12_epoch_one_longer():
+    """The 16-epoch demo config changes only the length and moves the lr
+    steps to the same fractions of training (2/3 and 11/12: epochs 11 and
+    15 instead of 8 and 11)."""
+    short = load('glee_r18_demo_1xb4-12e_demo-world-instance.py').to_dict()
+    long = load('glee_r18_demo_1xb4-16e_demo-world-instance.py').to_dict()
+    assert long['train_cfg'] == dict(short['train_cfg'], max_epochs=16)
+    assert long['param_scheduler'][0] == short['param_scheduler'][0]
+    assert long['param_scheduler'][1] == dict(
+        short['param_scheduler'][1], end=16, milestones=[11, 15])
+    assert short['param_scheduler'][1]['milestones'] == [8, 11]
+    for key in set(short) | set(long):
+        if key not in ('train_cfg', 'param_scheduler', 'max_epochs',
+                       'filename'):
+            assert long.get(key) == short.get(key), key
