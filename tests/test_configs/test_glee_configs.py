@@ -176,3 +176,39 @@ def test_16_epoch_instance_config_is_the_12_epoch_one_longer():
         if key not in ('train_cfg', 'param_scheduler', 'max_epochs',
                        'filename'):
             assert long.get(key) == short.get(key), key
+
+
+@pytest.mark.parametrize('finetune, task_config, epochs', [
+    ('glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py',
+     DEMO['grounding'], 1),
+    ('glee_r18_demo-ft-instance_1xb4-2e_demo-world-openworld.py',
+     DEMO['open_world'], 2),
+])
+def test_finetune_configs_are_their_task_from_the_instance_checkpoint(
+        finetune, task_config, epochs):
+    """A fine-tune config is its task's config started from the 16-epoch
+    instance checkpoint, with only the schedule changed: lr 1e-4, warm-up
+    from 0.1, a cosine decay over exactly its epochs, one validation at
+    the end."""
+    scratch = load(task_config).to_dict()
+    tuned = load(finetune).to_dict()
+    assert tuned['load_from'].endswith(
+        'glee_r18_demo_1xb4-16e_demo-world-instance/epoch_16.pth')
+    assert tuned['train_cfg'] == dict(scratch['train_cfg'],
+                                      max_epochs=epochs, val_interval=epochs)
+    warmup, cosine = tuned['param_scheduler']
+    assert warmup == dict(type='LinearLR', start_factor=0.1, by_epoch=False,
+                          begin=0, end=50)
+    assert cosine['type'] == 'CosineAnnealingLR'
+    assert cosine['convert_to_iter_based'] is True
+    assert (cosine['begin'], cosine['end'], cosine['T_max']) == (0, epochs,
+                                                                 epochs)
+    assert tuned['optim_wrapper'] == dict(
+        scratch['optim_wrapper'],
+        optimizer=dict(scratch['optim_wrapper']['optimizer'], lr=1e-4))
+    changed = {'load_from', 'train_cfg', 'param_scheduler', 'optim_wrapper',
+               'max_epochs', 'filename', 'finetune_lr', 'finetune_warmup',
+               'finetune_cosine'}
+    for key in set(scratch) | set(tuned):
+        if key not in changed:
+            assert tuned.get(key) == scratch.get(key), key
