@@ -1,12 +1,11 @@
 # GLEE referring video object segmentation on the demo world's valid clips
-# (expressions: tools/data/make_demo_world_rvos.py data/demo_world), with
-# the grounding model (glee_r18_demo_1xb4-4e_demo-world-refcoco.py): the
-# expression is the prompt of every frame, the queries are associated frame
-# to frame and the track with the highest mean grounding score is the
-# object. J&F on every frame. The demo VOS config with expressions instead
-# of visual prompts. Test only:
-#   python tools/test.py THIS_CONFIG \
-#       work_dirs/glee_r18_demo_1xb4-4e_demo-world-refcoco/epoch_4.pth
+# (expressions: tools/data/make_demo_world_rvos.py data/demo_world), with a
+# grounding model: the expression is the prompt of every frame, the queries
+# are associated frame to frame and the track with the highest mean
+# grounding score is the object. J&F on every frame. The demo VOS config
+# with expressions instead of visual prompts. Test only, e.g. with the
+# checkpoint of glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py:
+#   python tools/test.py THIS_CONFIG GROUNDING_CHECKPOINT
 _base_ = './glee_r18_demo-interactive_demo-world-vos.py'
 
 model = dict(visual_prompter=None, bbox_head=dict(confidence_tasks=()))

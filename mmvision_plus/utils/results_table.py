@@ -603,6 +603,25 @@ def unrecorded_tables(text: str) -> List[Tuple[int, str]]:
 MEASURED_METAFILE_METRICS: Tuple[Tuple[str, Tuple[Tuple[str, str, float,
                                                         int], ...]], ...] = (
     ('Object Detection', (('box AP', 'coco/bbox_mAP', 100, 1), )),
+    ('Instance Segmentation', (('mask AP', 'coco/segm_mAP', 100, 1), )),
+    ('Object Proposal', (('AR@100', 'coco/AR@@100', 100, 1), )),
+    ('Referring Expression Comprehension',
+     (('Accuracy@0.5', 'refexp/rec_accuracy', 100, 1), )),
+    ('Referring Expression Segmentation', (
+        ('mIoU', 'refexp/res_miou', 100, 1),
+        ('cIoU', 'refexp/res_ciou', 100, 1),
+    )),
+    ('Video Instance Segmentation', (('AP', 'youtube_vis/segm_mAP', 100,
+                                      1), )),
+    ('Multi-Object Tracking', (
+        ('HOTA', 'mot/HOTA', 100, 1),
+        ('IDF1', 'mot/IDF1', 100, 1),
+    )),
+    ('Video Object Segmentation', (('J&F', 'vos/J&F', 100, 1), )),
+    ('Interactive Segmentation', (
+        ('mIoU@1', 'interactive/mIoU_1', 100, 1),
+        ('NoC@85', 'interactive/NoC_85', 1, 2),
+    )),
     ('Text-based Person Search',
      tuple((name, f'tbps/{name}', 1, 2)
            for name in ('R1', 'R5', 'R10', 'mAP', 'mINP'))),

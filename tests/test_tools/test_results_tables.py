@@ -21,6 +21,7 @@ from mmvision_plus.utils.results_record import (RECORD_FORMAT_VERSION,
                                                 default_record_path,
                                                 load_record)
 from mmvision_plus.utils.results_table import (Column, MetricSpec,
+                                               measured_results,
                                                metafile_mismatches,
                                                unrecorded_tables,
                                                update_blocks,
@@ -411,6 +412,31 @@ def test_metafile_results_from_records(records):
     empty = update_metafile(text, str(records) + '/nowhere')
     assert 'box AP: 99.9' not in empty and '    Results: null\n' in empty
 
+
+
+def test_metafile_tasks_of_the_object_and_video_metrics(tmp_path):
+    """GLEE's records (instance, proposals, grounding, video, clicks) give
+    their own metafile tasks, in percent except NoC (a click count)."""
+    config = 'configs/algo/g_1xb4-1e_demo-world.py'
+    make_record(str(tmp_path), config, 0, test={
+        'coco/bbox_mAP': 0.412, 'coco/segm_mAP': 0.466, 'coco/AR@100': 0.9,
+        'refexp/rec_accuracy': 0.8081, 'refexp/res_miou': 0.76,
+        'refexp/res_ciou': 0.7259, 'youtube_vis/segm_mAP': 0.251,
+        'mot/HOTA': 0.249, 'mot/IDF1': 0.269, 'vos/J&F': 0.584,
+        'interactive/mIoU_1': 0.335, 'interactive/NoC_85': 15.0917})
+    results = {r['Task']: r['Metrics']
+               for r in measured_results(config, str(tmp_path))}
+    assert results == {
+        'Object Detection': {'box AP': 41.2},
+        'Instance Segmentation': {'mask AP': 46.6},
+        'Object Proposal': {'AR@100': 90.0},
+        'Referring Expression Comprehension': {'Accuracy@0.5': 80.8},
+        'Referring Expression Segmentation': {'mIoU': 76.0, 'cIoU': 72.6},
+        'Video Instance Segmentation': {'AP': 25.1},
+        'Multi-Object Tracking': {'HOTA': 24.9, 'IDF1': 26.9},
+        'Video Object Segmentation': {'J&F': 58.4},
+        'Interactive Segmentation': {'mIoU@1': 33.5, 'NoC@85': 15.09},
+    }
 
 # --- run_table.py on the toy Runner ----------------------------------------
 

@@ -213,6 +213,13 @@ step_glee() {
         --metrics refexp/rec_accuracy refexp/res_miou
     run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-openworld.py" \
         --metrics coco/AR@@100
+    # grounding and open world fine-tuned from the 16-epoch instance model
+    local instance16="load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
+    run_table "$glee/glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py" \
+        --metrics refexp/rec_accuracy refexp/res_miou \
+        --cfg-options "$instance16"
+    run_table "$glee/glee_r18_demo-ft-instance_1xb4-2e_demo-world-openworld.py" \
+        --metrics coco/AR@@100 --cfg-options "$instance16"
     run_table "$glee/glee_r18_demo-ov-diamond_1xb4-12e_demo-world.py" \
         --metrics coco/bbox_mAP
     run_table "$glee/glee_r18_demo-joint_1xb4-12e_demo-world-instance-refcoco.py" \
@@ -223,8 +230,11 @@ step_glee_video() {
     local glee=configs/glee
     run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-instance.py" \
         --metrics coco/bbox_mAP coco/segm_mAP
-    run_table "$glee/glee_r18_demo_1xb4-4e_demo-world-refcoco.py" \
-        --metrics refexp/rec_accuracy refexp/res_miou
+    run_table "$glee/glee_r18_demo_1xb4-16e_demo-world-instance.py" \
+        --metrics coco/bbox_mAP coco/segm_mAP
+    run_table "$glee/glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py" \
+        --metrics refexp/rec_accuracy refexp/res_miou \
+        --cfg-options "load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
     "$PYTHON" tools/data/make_demo_world_rvos.py data/demo_world
     local instance="load_from=$WORK/glee_r18_demo_1xb4-12e_demo-world-instance/seed{seed}/epoch_12.pth"
     run_table "$glee/glee_r18_demo_1xb2-4e_demo-world-vis.py" \
@@ -243,7 +253,7 @@ step_glee_video() {
         test_only "$glee/glee_r18_demo-interactive_demo-world-vos.py" "$seed" \
             "$WORK/glee_r18_demo-interactive_1xb4-4e_demo-world/seed$seed/epoch_4.pth"
         test_only "$glee/glee_r18_demo_demo-world-rvos.py" "$seed" \
-            "$WORK/glee_r18_demo_1xb4-4e_demo-world-refcoco/seed$seed/epoch_4.pth"
+            "$WORK/glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco/seed$seed/epoch_1.pth"
     done
 }
 
