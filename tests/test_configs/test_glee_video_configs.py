@@ -45,6 +45,8 @@ def image_part(model: dict) -> dict:
     model['data_preprocessor'].pop('type')
     model['bbox_head'] = dict(model['bbox_head'])
     model['bbox_head'].pop('confidence_tasks', None)
+    model['test_cfg'] = dict(model['test_cfg'])
+    model['test_cfg'].pop('prompt_selection', None)
     return model
 
 
@@ -65,6 +67,10 @@ def test_video_and_prompt_models_are_the_image_demo_model():
         'glee_r18_demo_1xb4-12e_demo-world-instance/epoch_12.pth')
     prompter = load(INTERACTIVE).model.visual_prompter
     assert prompter.mode_probs == dict(mask=0.6, point=0.32, box=0.08)
+    assert prompter.prompt_prob == 1.0
+    assert load(INTERACTIVE).model.test_cfg.prompt_selection == 'agreement'
+    assert load(INTERACTIVE).load_from.endswith(
+        'glee_r18_demo_1xb4-16e_demo-world-instance/epoch_16.pth')
     assert load(INTERACTIVE).model.bbox_head.confidence_tasks == (
         'interactive', )
 
@@ -88,6 +94,8 @@ def test_demo_video_data_and_evaluation():
         'NumpyCompatYouTubeVISMetric', 'TrackEvalMOTMetric']
     interactive = load(INTERACTIVE)
     assert interactive.test_cfg.type == 'InteractiveSegTestLoop'
+    assert (interactive.test_cfg.max_clicks, interactive.val_cfg.max_clicks,
+            interactive.val_cfg.min_clicks) == (20, 5, 5)
     assert interactive.test_evaluator.type == 'InteractiveSegMetric'
     assert load(VOS).test_evaluator == dict(type='VideoObjectSegMetric',
                                             semi_supervised=True)

@@ -99,7 +99,10 @@ class GLEEHead(BaseModule):
         train_cfg (dict): ``assigner`` (a ``HungarianAssigner`` with class,
             box and mask costs; box-only batches drop the mask costs).
         test_cfg (dict): ``max_per_img`` detections per image (default
-            100).
+            100); ``prompt_selection``, how a visual prompt's answer is
+            chosen: ``'confidence'`` (default, official) or
+            ``'agreement'`` (confidence x prompt agreement, see
+            :meth:`prompt_agreement`).
         init_cfg (dict, optional): BaseModule init config.
     """
 
@@ -156,6 +159,11 @@ class GLEEHead(BaseModule):
         self.importance_sample_ratio = importance_sample_ratio
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg or {}
+        if self.test_cfg.get('prompt_selection', 'confidence') not in (
+                'confidence', 'agreement'):
+            raise ValueError(
+                "GLEEHead: test_cfg.prompt_selection is 'confidence' or "
+                f"'agreement', got {self.test_cfg['prompt_selection']!r}")
         if train_cfg is not None:
             self.assigner = TASK_UTILS.build(train_cfg['assigner'])
             self.box_assigner = TASK_UTILS.build(
@@ -603,17 +611,55 @@ class GLEEHead(BaseModule):
                 top_scores, query_embeds, meta, rescale, mask_scoring=True))
         return results
 
-    def predict_by_confidence(self,
-                              out: Dict,
-                              query_embeds: Tensor,
-                              batch_img_metas: List[dict],
-                              rescale: bool = True,
-                              max_per_img: int = 1) -> List[InstanceData]:
+    @staticmethod
+    def prompt_agreement(masks: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
+        """How well each query's mask agrees with its image's prompt.
+
+        The share of the positive prompt region inside the mask times one
+        minus the share of the negative region inside it, with the regions
+        area-averaged to the mask resolution: 1 for a mask that covers
+        every positive pixel (clicks, scribble, box or mask) and no
+        negative one, 0 for a mask that misses the positives.
+
+        Args:
+            masks (Tensor): (bs, Q, h, w) mask logits (1/4 resolution of
+                the padded input).
+            pos (Tensor): (bs, H, W) bool positive regions, padded input.
+            neg (Tensor): (bs, H, W) bool negative regions.
+
+        Returns:
+            Tensor: (bs, Q) agreement in [0, 1].
+        """
+        inside = (masks > 0).to(masks.dtype)
+
+        def share(region: Tensor) -> Tensor:
+            weights = F.adaptive_avg_pool2d(region[:, None].to(masks.dtype),
+                                            masks.shape[-2:])
+            total = weights.flatten(1).sum(1)[:, None]
+            covered = (inside * weights).flatten(2).sum(2)
+            return covered / total.clamp(min=1e-6)
+
+        return share(pos) * (1 - share(neg))
+
+    def predict_by_confidence(
+            self,
+            out: Dict,
+            query_embeds: Tensor,
+            batch_img_metas: List[dict],
+            rescale: bool = True,
+            max_per_img: int = 1,
+            prompt_regions: Optional[Tuple[Tensor, Tensor]] = None
+    ) -> List[InstanceData]:
         """The prompted objects of visual-prompt predictions.
 
         The queries with the highest confidence (sigmoid of the confidence
         head) are the answer, as in the official visual-prompt inference;
-        their score is that confidence, their label 0.
+        their score is that confidence, their label 0. With
+        ``test_cfg.prompt_selection='agreement'`` the score is the
+        confidence times :meth:`prompt_agreement` (not in the official
+        model): a small model's confidence head may rank a well-segmented
+        *other* object first, and an answer that leaves the positive clicks
+        out, or holds a negative one, is not what the user asked for.
 
         Args:
             out (dict): Last layer's predictions (matching queries only).
@@ -621,14 +667,23 @@ class GLEEHead(BaseModule):
             batch_img_metas (list[dict]): As :meth:`predict_by_feat`.
             rescale (bool): Boxes and masks in the original image frame.
             max_per_img (int): Objects kept per image. Default 1.
+            prompt_regions (tuple[Tensor, Tensor], optional): ``pos``,
+                ``neg`` (bs, H, W) bool prompt regions (padded input);
+                needed by the agreement selection.
 
         Returns:
             list[InstanceData]: As :meth:`predict_by_feat`.
         """
+        conf = out['conf'][..., 0].sigmoid()
+        if self.test_cfg.get('prompt_selection') == 'agreement':
+            if prompt_regions is None or out['masks'] is None:
+                raise ValueError('GLEEHead: the agreement selection needs '
+                                 'the prompt regions and mask predictions')
+            conf = conf * self.prompt_agreement(out['masks'],
+                                                *prompt_regions)
         results = []
         for i, meta in enumerate(batch_img_metas):
-            conf = out['conf'][i, :, 0].sigmoid()
-            scores, query_inds = conf.topk(min(max_per_img, len(conf)))
+            scores, query_inds = conf[i].topk(min(max_per_img, len(conf[i])))
             results.append(self._instances(
                 out, i, query_inds, torch.zeros_like(query_inds), scores,
                 query_embeds, meta, rescale, mask_scoring=False))

@@ -685,8 +685,10 @@ class GLEE(DeformableDETR):
             batch_inputs, batch_data_samples)
         metas = [s.metainfo for s in batch_data_samples]
         if 'visual' in prompts:
+            visual = prompts['visual']
             results = self.bbox_head.predict_by_confidence(
-                out, query_embeds, metas, rescale=rescale)
+                out, query_embeds, metas, rescale=rescale,
+                prompt_regions=(visual['pos'], visual['neg']))
         else:
             results = self.bbox_head.predict_by_feat(
                 out, prompts['class_mask'], query_embeds, metas,

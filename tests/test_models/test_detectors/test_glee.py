@@ -397,3 +397,49 @@ def test_predictions_map_back_to_the_original_image(model):
     # (just below 1: the upsampled borders are less sure)
     class_prob = float(torch.sigmoid(torch.tensor(9.)))
     assert 0.98 * class_prob < float(pred.scores[0]) < class_prob
+
+
+def test_visual_prompt_answer_by_confidence_or_prompt_agreement(model):
+    """Official selection: the most confident query. ``agreement``: the
+    confidence times the share of the positive prompt inside the mask
+    times one minus the share of the negative prompt inside it."""
+    head = model.bbox_head
+    h, w = H // 4, W // 4  # mask resolution: 1/4 of the padded input
+    masks = torch.full((1, 3, h, w), -5.)
+    masks[0, 0, :, :w // 2] = 5.  # query 0: left half
+    masks[0, 1, :, w // 2:] = 5.  # query 1: right half
+    masks[0, 2] = 5.  # query 2: everything
+    conf = torch.tensor([[[2.], [0.], [1.]]])  # query 0 most confident
+    out = dict(conf=conf, masks=masks, boxes=torch.full((1, 3, 4), .5))
+    pos = torch.zeros(1, H, W, dtype=torch.bool)
+    pos[0, 8:16, 3 * W // 4:3 * W // 4 + 8] = True  # a click on the right
+    neg = torch.zeros_like(pos)
+    neg[0, 40:48, 8:16] = True  # a negative click on the left
+    agreement = head.prompt_agreement(masks, pos, neg)
+    assert torch.allclose(agreement, torch.tensor([[0., 1., 0.]]))
+    half = torch.zeros_like(pos)
+    half[0, 8:16, W // 2 - 4:W // 2 + 4] = True  # across the border
+    assert torch.allclose(head.prompt_agreement(masks, half, neg),
+                          torch.tensor([[0., .5, 0.]]))
+    meta = dict(img_shape=(H, W), batch_input_shape=(H, W),
+                ori_shape=(H, W), scale_factor=(1., 1.))
+    embeds = torch.zeros(1, 3, 4)
+    saved = dict(head.test_cfg)
+    try:
+        (official, ) = head.predict_by_confidence(out, embeds, [meta])
+        assert official.masks[0, :, :W // 2].all()  # query 0
+        assert torch.allclose(official.scores, conf[0, 0].sigmoid())
+        head.test_cfg['prompt_selection'] = 'agreement'
+        (agreed, ) = head.predict_by_confidence(
+            out, embeds, [meta], prompt_regions=(pos, neg))
+        assert agreed.masks[0, :, W // 2:].all()  # query 1
+        assert not agreed.masks[0, :, :W // 2].any()
+        assert torch.allclose(agreed.scores, conf[0, 1].sigmoid())
+        with pytest.raises(ValueError, match='prompt regions'):
+            head.predict_by_confidence(out, embeds, [meta])
+    finally:
+        head.test_cfg.clear()
+        head.test_cfg.update(saved)
+    with pytest.raises(ValueError, match='prompt_selection'):
+        build_tiny_glee('glee_tiny_demo-world.py',
+                        test_cfg=dict(prompt_selection='iou'))
