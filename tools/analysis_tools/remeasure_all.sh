@@ -242,7 +242,7 @@ step_glee_video() {
         --cfg-options "$instance"
     run_table "$glee/glee_r18_demo-interactive_1xb4-4e_demo-world.py" \
         --metrics interactive/mIoU_1 interactive/mIoU_5 interactive/NoC_85 \
-        --cfg-options "$instance"
+        --cfg-options "load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
     local seed
     for seed in $SEEDS; do
         local vis="$WORK/glee_r18_demo_1xb2-4e_demo-world-vis/seed$seed/epoch_4.pth"
