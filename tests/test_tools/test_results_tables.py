@@ -438,6 +438,27 @@ def test_metafile_tasks_of_the_object_and_video_metrics(tmp_path):
         'Interactive Segmentation': {'mIoU@1': 33.5, 'NoC@85': 15.09},
     }
 
+
+def test_default_columns_escape_the_at_of_metric_names(tmp_path):
+    """Without --metrics the columns are the first record's test metrics;
+    a name holding '@' (COCO's AR@100) is a name, not a step."""
+    import argparse
+    from tests.test_tools.test_ms_deform_attn_tools import load_tool
+    run_table = load_tool('run_table')
+    make_record(str(tmp_path), A, 0, test={'coco/AR@100': 0.8,
+                                           'coco/bbox_mAP': 0.5})
+    args = argparse.Namespace(metrics=None, configs=[A], seeds=[0],
+                              results_dir=None, digits=3)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        columns = run_table.table_columns(args)
+    finally:
+        os.chdir(cwd)
+    assert [c.metric for c in columns] == [
+        MetricSpec('test', 'coco/AR@100', None),
+        MetricSpec('test', 'coco/bbox_mAP', None)]
+
 # --- run_table.py on the toy Runner ----------------------------------------
 
 

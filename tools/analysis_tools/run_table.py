@@ -186,8 +186,8 @@ def table_columns(args: argparse.Namespace) -> List[Column]:
                 default_record_path(config, seed, args.results_dir))
             metrics = ((record or {}).get('test') or {}).get('metrics', {})
             names = [k for k, v in metrics.items() if isinstance(v, float)]
-            if names:
-                return [Column.from_spec(name, args.digits)
+            if names:  # a literal '@' of a metric name is '@@' in a spec
+                return [Column.from_spec(name.replace('@', '@@'), args.digits)
                         for name in names]
     return []
 
