@@ -45,7 +45,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from mmcv.ops import point_sample
-from mmdet.models.layers.transformer import MLP, coordinate_to_encoding
 from mmdet.models.utils.misc import aligned_bilinear
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
@@ -338,14 +337,6 @@ class GLEEVisualPrompter(BaseModule):
         neg_click_prob (float): Training: probability that a point prompt
             also gets a negative click (not in the official recipe, whose
             negative regions are always empty). Default 0.5.
-        token_positions (bool): Add a learned embedding of each point
-            token's (x, y) (the sine encoding of DINO's query positions
-            through a 2-layer MLP) to the token, so that a decoder query,
-            whose positional embedding comes from its reference box, can
-            tell *where* the prompt is and not only what it looks like
-            (the tokens are also their own positional embedding in the
-            self-attention). Not in the official model, whose tokens
-            carry the sampled features only. Default False.
         init_cfg (dict, optional): BaseModule init config.
     """
 
@@ -361,7 +352,6 @@ class GLEEVisualPrompter(BaseModule):
                  prompt_tasks: Sequence[str] = ('instance', ),
                  mode_probs: Optional[Dict[str, float]] = None,
                  neg_click_prob: float = 0.5,
-                 token_positions: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         mode_probs = dict(mask=0.6, point=0.32, box=0.08) \
@@ -394,8 +384,6 @@ class GLEEVisualPrompter(BaseModule):
             nn.Parameter(torch.empty(embed_dims, embed_dims))
             for _ in range(num_levels))
         self.pn_indicator = nn.Embedding(2, embed_dims)
-        self.token_pos_embed = MLP(embed_dims, embed_dims, embed_dims,
-                                   2) if token_positions else None
         self._init_spatial_embeds()
 
     def _init_spatial_embeds(self) -> None:
@@ -482,13 +470,8 @@ class GLEEVisualPrompter(BaseModule):
             signs = nn.utils.rnn.pad_sequence(signs, batch_first=True)
             sampled = point_sample(feats, coords.to(feats.dtype),
                                    align_corners=True).transpose(1, 2)
-            sampled = sampled + self.pn_indicator(signs)
-            if self.token_pos_embed is not None:
-                sampled = sampled + self.token_pos_embed(
-                    coordinate_to_encoding(coords.to(feats.dtype),
-                                           self.embed_dims // 2))
             # padded slots are masked out of the attention; zero them too
-            sampled = sampled * valid[..., None]
+            sampled = (sampled + self.pn_indicator(signs)) * valid[..., None]
             tokens.append(sampled)
             masks.append(valid)
         return tokens, masks

@@ -123,39 +123,6 @@ def test_point_tokens_are_capped_and_padded(prompter):
     assert len(subsample_points(coords, 4, random=True).unique(dim=0)) == 4
 
 
-def test_token_positions_tell_equal_features_apart():
-    """With ``token_positions`` a token is its sampled feature + sign +
-    an MLP of the sine encoding of its (x, y): two places of a constant
-    map differ by the position term alone; padded slots stay zero."""
-    from mmdet.models.layers.transformer import coordinate_to_encoding
-    torch.manual_seed(0)
-    prompter = GLEEVisualPrompter(in_channels=[8, 16, 32], embed_dims=8,
-                                  max_points=3, template_size=16,
-                                  token_positions=True).eval()
-    plain = GLEEVisualPrompter(in_channels=[8, 16, 32], embed_dims=8,
-                               max_points=3, template_size=16).eval()
-    assert plain.token_pos_embed is None
-    plain.load_state_dict(prompter.state_dict(), strict=False)
-    levels = [torch.ones(1, 8, 4, 4)] * 4
-    pos = torch.zeros(1, 16, 16, dtype=torch.bool)
-    pos[0, 0, 0] = pos[0, 8, 12] = True
-    tokens, masks = prompter.point_tokens(levels, pos, torch.zeros_like(pos))
-    without, _ = plain.point_tokens(levels, pos, torch.zeros_like(pos))
-    assert torch.allclose(without[0][0, 0], without[0][0, 1])
-    assert not torch.allclose(tokens[0][0, 0], tokens[0][0, 1])
-    coords = torch.tensor([[[0., 0.], [12 / 16, 8 / 16]]])  # (x, y) / size
-    expected = without[0] + prompter.token_pos_embed(
-        coordinate_to_encoding(coords, 4))
-    assert torch.allclose(tokens[0], expected, atol=1e-6)
-    pos[0, 8, 12] = False
-    padded = torch.cat([pos, torch.zeros_like(pos)])
-    padded[1, 3, 3] = padded[1, 4, 4] = True
-    tokens, masks = prompter.point_tokens([torch.ones(2, 8, 4, 4)] * 4,
-                                          padded, torch.zeros_like(padded))
-    assert masks[0].tolist() == [[True, False], [True, True]]
-    assert (tokens[0][0, 1] == 0).all()
-
-
 def test_template_crop_is_twice_the_box_resized(prompter):
     image = torch.arange(40 * 40, dtype=torch.float).view(1, 40, 40).repeat(
         3, 1, 1)
