@@ -413,7 +413,6 @@ def test_metafile_results_from_records(records):
     assert 'box AP: 99.9' not in empty and '    Results: null\n' in empty
 
 
-
 def test_metafile_tasks_of_the_object_and_video_metrics(tmp_path):
     """GLEE's records (instance, proposals, grounding, video, clicks) give
     their own metafile tasks, in percent except NoC (a click count)."""
@@ -439,7 +438,8 @@ def test_metafile_tasks_of_the_object_and_video_metrics(tmp_path):
     }
 
 
-def test_default_columns_escape_the_at_of_metric_names(tmp_path):
+def test_default_columns_escape_the_at_of_metric_names(
+        tmp_path, monkeypatch):
     """Without --metrics the columns are the first record's test metrics;
     a name holding '@' (COCO's AR@100) is a name, not a step."""
     import argparse
@@ -449,15 +449,11 @@ def test_default_columns_escape_the_at_of_metric_names(tmp_path):
                                            'coco/bbox_mAP': 0.5})
     args = argparse.Namespace(metrics=None, configs=[A], seeds=[0],
                               results_dir=None, digits=3)
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        columns = run_table.table_columns(args)
-    finally:
-        os.chdir(cwd)
-    assert [c.metric for c in columns] == [
+    monkeypatch.chdir(tmp_path)
+    assert [c.metric for c in run_table.table_columns(args)] == [
         MetricSpec('test', 'coco/AR@100', None),
         MetricSpec('test', 'coco/bbox_mAP', None)]
+
 
 # --- run_table.py on the toy Runner ----------------------------------------
 
