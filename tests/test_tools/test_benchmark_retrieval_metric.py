@@ -15,10 +15,12 @@ def test_benchmark_reports_equal_results(tmp_path, python_exe,
     proc = subprocess.run(
         [python_exe, SCRIPT, '--num-queries', '185', '--num-gallery', '90',
          '--num-ids', '30', '--dim', '16', '--noise', '1.5', '--repeat', '1',
-         '--out', str(out)],
+         '--record', str(out)],
         env=subprocess_env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(out.read_text())
+    record = json.loads(out.read_text())
+    assert 'benchmark_retrieval_metric.py' in record['tool']['command']
+    report = record['report']
     assert report['equal'] is True
     assert report['num_queries'] == 185 and report['num_gallery'] == 90
     assert set(report['metrics']) == {'R1', 'R5', 'R10', 'mAP', 'mINP'}

@@ -194,10 +194,13 @@ def test_benchmark_glee_smoke(python_exe, subprocess_env, tmp_path):
         [python_exe, osp.join(TOOLS, 'benchmark_glee.py'), '--models',
          'glee-demo', 'dino-r50', '--sizes', '160', '--repeats', '1',
          '--warmup', '0', '--dtypes', 'fp32', 'bf16', '--train-iters', '1',
-         '--threads', '1', '--out', str(out)],
+         '--threads', '1', '--record', str(out)],
         env=subprocess_env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(out.read_text())
+    # a results record: the run's facts beside the tables
+    assert 'benchmark_glee.py' in result['tool']['command']
+    assert result['tool']['environment']['threads']['torch'] == 1
     rows = result['inference']
     # 2 models x 2 kernels x 2 dtypes at 160 px (DINO with 300 queries)
     assert len(rows) == 8

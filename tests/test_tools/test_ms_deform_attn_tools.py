@@ -1,5 +1,6 @@
 """tools/analysis_tools/{profile_detr_cpu,benchmark_ms_deform_attn}.py."""
 import importlib.util
+import json
 import os.path as osp
 import re
 import subprocess
@@ -41,13 +42,19 @@ def test_stage_times_charges_backward_to_the_forward_stage():
     assert times['outer / inner'] == pytest.approx(inner_total)
 
 
-def test_benchmark_prints_ratios(python_exe, subprocess_env):
+def test_benchmark_prints_ratios(python_exe, subprocess_env, tmp_path):
+    record = tmp_path / 'bench.json'
     proc = subprocess.run(
         [python_exe, osp.join(TOOLS, 'benchmark_ms_deform_attn.py'),
          '--cases', 'demo-dec', '--batch-size', '1', '--repeats', '2',
-         '--warmup', '0', '--threads', '1'],
+         '--warmup', '0', '--threads', '1', '--record', str(record)],
         env=subprocess_env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    saved = json.loads(record.read_text())
+    assert 'benchmark_ms_deform_attn.py' in saved['tool']['command']
+    assert [(r['dtype'], r['mode']) for r in saved['rows']] == [
+        ('fp32', 'fwd'), ('fp32', 'fwd+bwd'), ('bf16', 'fwd'),
+        ('bf16', 'fwd+bwd')]
     rows = [line for line in proc.stdout.splitlines()
             if line.startswith('| demo-dec')]
     # fp32 and bf16, fwd and fwd+bwd

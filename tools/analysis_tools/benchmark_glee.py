@@ -26,18 +26,16 @@ images of 160 px with boxes and masks; forward, losses, backward, AdamW),
 mmcv's kernel (before the speed work) and ours (after), the two models
 (same weights) alternating: median s/iter and ``mmcv / fast``.
 
-Prints markdown tables; ``--out`` also writes them as JSON. Run it on an
-otherwise idle machine (the numbers are meaningless on a busy one)::
+Prints markdown tables; ``--record`` also writes them as a results record
+(command, threads, versions, host load, wall time and the tables). Run it
+on an otherwise idle machine (the numbers are meaningless on a busy one)::
 
     OMP_NUM_THREADS=2 python tools/analysis_tools/benchmark_glee.py \\
-        --threads 2 --out work_dirs/benchmark_glee.json
+        --threads 2 --record configs/glee/results/benchmark_glee.json
 """
 import argparse
-import json
 import math
-import os
 import os.path as osp
-import platform
 import statistics
 import sys
 import time
@@ -52,6 +50,9 @@ from torch import nn
 import mmvision_plus
 from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
                                                apply_threads)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from profile_detr_cpu import (build_quietly, kernel_runs,  # noqa: E402
@@ -94,7 +95,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--train-iters', type=int, default=10,
                         help='timed training steps per kernel (0: skip)')
     add_threads_and_seed(parser)
-    parser.add_argument('--out', help='also write the results as JSON here')
+    add_record_option(parser)
     args = parser.parse_args(argv)
     if len(args.repeats) != len(args.sizes):
         parser.error(f'--repeats needs one number per --sizes entry '
@@ -301,32 +302,19 @@ def to_markdown(result: dict) -> str:
     return '\n'.join(lines)
 
 
-def environment() -> dict:
-    return dict(
-        torch=torch.__version__,
-        threads=torch.get_num_threads(),
-        omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
-        cpu=platform.processor() or platform.machine(),
-        cpu_count=os.cpu_count(),
-        date=time.strftime('%Y-%m-%d %H:%M:%S'))
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    session = tool_session(__file__, argv)
     mmvision_plus.register_all_modules(init_default_scope=False)
     apply_threads(args)
     torch.manual_seed(args.seed)
     models = build_models(args)
     result = dict(
-        env=environment(),
-        args=vars(args),
         inference=benchmark_inference(models, args),
         training=benchmark_training(args) if args.train_iters else [])
     print(to_markdown(result))
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=1)
+    if args.record:
+        save_tool_record(args.record, session, **result)
     return result
 
 

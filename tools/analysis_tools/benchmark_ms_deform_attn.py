@@ -15,7 +15,9 @@ under autocast produces it; locations and weights in float32). The two
 implementations take turns within every repeat (same process), so a change
 of machine load hits both alike; the table gives medians, the ratio
 ``mmcv / ours`` (> 1: ours is faster) and the spread of our repeats
-(interquartile range / median) as a noise indicator. Example::
+(interquartile range / median) as a noise indicator; ``--record`` also
+writes the rows in a results record (command, threads, versions, load).
+Example::
 
     python tools/analysis_tools/benchmark_ms_deform_attn.py --threads 1
     python tools/analysis_tools/benchmark_ms_deform_attn.py \\
@@ -34,6 +36,9 @@ from mmcv.ops.multi_scale_deform_attn import \
 from mmvision_plus.models.layers import multi_scale_deformable_attn_cpu
 from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
                                                apply_threads)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 DEMO_LEVELS = [(20, 20), (10, 10), (5, 5), (3, 3)]
 LITE_LEVELS = [(100, 100), (50, 50), (25, 25), (13, 13)]
@@ -65,6 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
     add_threads_and_seed(parser)
+    add_record_option(parser)
     return parser.parse_args(argv)
 
 
@@ -138,6 +144,7 @@ def benchmark(args) -> List[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    session = tool_session(__file__, argv)
     apply_threads(args)
     if args.repeats < 2:
         raise ValueError('--repeats must be at least 2 (for the spread)')
@@ -153,6 +160,8 @@ def main(argv=None) -> int:
         print(f'| {r["case"]} | {r["queries"]} | {r["dtype"]} | {r["mode"]} '
               f'| {r["mmcv_ms"]:.1f} | {r["ours_ms"]:.1f} | '
               f'{r["ratio"]:.2f} | {r["spread"]:.0%} | {r["max_diff"]:.1e} |')
+    if args.record:
+        save_tool_record(args.record, session, rows=rows)
     return 0
 
 

@@ -5,14 +5,14 @@ Builds a synthetic problem of the CUHK-PEDES test size (6,156 text queries,
 i mod 3,074, so every image has two or three captions) with noisy id
 features (the default noise gives R1 near 70%, IRRA's level), times
 :func:`text_image_rank` and the per-query :func:`text_image_rank_loop`, and
-checks that both give the same R1/R5/R10/mAP/mINP.
+checks that both give the same R1/R5/R10/mAP/mINP; ``--record`` writes the
+numbers in a results record (command, threads, versions, load).
 
 Example::
 
     python tools/analysis_tools/benchmark_retrieval_metric.py --threads 1
 """
 import argparse
-import json
 import sys
 import time
 
@@ -23,6 +23,9 @@ from mmvision_plus.evaluation.functional import (text_image_rank,
                                                  text_image_rank_loop)
 from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
                                                apply_threads)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 
 def parse_args(argv=None):
@@ -37,7 +40,7 @@ def parse_args(argv=None):
                         help='timed runs of the vectorised version (best '
                         'is reported)')
     add_threads_and_seed(parser, default_threads=1)
-    parser.add_argument('--out', help='optional JSON file for the numbers')
+    add_record_option(parser)
     return parser.parse_args(argv)
 
 
@@ -67,6 +70,7 @@ def timed(fn, *fn_args):
 
 def main(argv=None):
     args = parse_args(argv)
+    session = tool_session(__file__, argv)
     apply_threads(args)
     similarity, query_pids, gallery_pids = make_problem(args)
     fast_times = []
@@ -92,9 +96,8 @@ def main(argv=None):
     print(f'speed-up                   : {report["speedup"]:8.1f} x')
     print('metrics: ' + ', '.join(f'{k}={v:.3f}' for k, v in fast.items()))
     print(f'equal to the reference     : {equal} (max |diff| {max_diff:.2e})')
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+    if args.record:
+        save_tool_record(args.record, session, report=report)
     return 0 if equal else 1
 
 
