@@ -357,14 +357,18 @@ class GLEEVisualPrompter(BaseModule):
         mode_probs = dict(mask=0.6, point=0.32, box=0.08) \
             if mode_probs is None else dict(mode_probs)
         if not mode_probs or set(mode_probs) - {'mask', 'point', 'box'} or \
+                min(mode_probs.values()) < 0 or \
                 abs(sum(mode_probs.values()) - 1) > 1e-6:
             raise ValueError('GLEEVisualPrompter: mode_probs maps mask / '
                              'point / box to probabilities summing to 1, '
                              f'got {mode_probs}')
-        self.prompt_prob = prompt_prob
+        self.prompt_prob = check_range(prompt_prob, 'GLEEVisualPrompter',
+                                       'prompt_prob', 0, 1)
         self.prompt_tasks = tuple(prompt_tasks)
         self.mode_probs = mode_probs
-        self.neg_click_prob = neg_click_prob
+        self.neg_click_prob = check_range(neg_click_prob,
+                                          'GLEEVisualPrompter',
+                                          'neg_click_prob', 0, 1)
         if len(in_channels) != 3:
             raise ValueError('GLEEVisualPrompter: in_channels lists the '
                              'three coarsest image-encoder maps, got '

@@ -169,5 +169,12 @@ def test_training_prompts_follow_the_official_recipe(mode):
 def test_mode_probabilities_are_checked():
     with pytest.raises(ValueError, match='mode_probs'):
         GLEEVisualPrompter([8, 16, 32], mode_probs=dict(mask=0.5, box=0.2))
+    with pytest.raises(ValueError, match='mode_probs'):
+        GLEEVisualPrompter([8, 16, 32],
+                           mode_probs=dict(mask=1.2, point=-0.2))
+    with pytest.raises(ValueError, match='neg_click_prob must be in'):
+        GLEEVisualPrompter([8, 16, 32], neg_click_prob=1.5)
+    with pytest.raises(ValueError, match='prompt_prob must be in'):
+        GLEEVisualPrompter([8, 16, 32], prompt_prob=-0.1)
     with pytest.raises(ValueError, match='in_channels'):
         GLEEVisualPrompter([8, 16])
