@@ -5,7 +5,7 @@
 # diamonds (as captions do in open-vocabulary detection), so the word is
 # learnt from language while no diamond box is ever labelled. The per-class
 # AP table (classwise) gives the held-out class beside the 7 trained ones.
-_base_ = './glee_r18_demo-joint_1xb4-12e_demo-world-instance-refcoco.py'
+_base_ = './glee_r18_demo-joint_1xb4-1920i_demo-world-instance-refcoco.py'
 
 held_out = ('diamond', )
 _instances = _base_.train_dataloader.dataset.datasets[0]

@@ -17,8 +17,8 @@ DEMO = {
     'instance': 'glee_r18_demo_1xb4-12e_demo-world-instance.py',
     'open_world': 'glee_r18_demo_1xb4-12e_demo-world-openworld.py',
     'grounding': 'glee_r18_demo_1xb4-4e_demo-world-refcoco.py',
-    'joint': 'glee_r18_demo-joint_1xb4-12e_demo-world-instance-refcoco.py',
-    'open_vocab': 'glee_r18_demo-ov-diamond_1xb4-12e_demo-world.py',
+    'joint': 'glee_r18_demo-joint_1xb4-1920i_demo-world-instance-refcoco.py',
+    'open_vocab': 'glee_r18_demo-ov-diamond_1xb4-1920i_demo-world.py',
 }
 TINY_MODEL = osp.join(ROOT, 'tests', 'data', 'glee',
                       'glee_tiny_demo-world.py')
@@ -75,6 +75,37 @@ def test_demo_tasks_differ_in_prompts_and_metrics():
     ov.pop('_instances')
     assert ov == joint.to_dict()
     assert 'diamond' in instance.metainfo.classes
+
+
+def test_joint_runs_the_16_epoch_budget_in_iterations():
+    """The joint run counts iterations (an epoch of both datasets is 1,243
+    of them): the 16-epoch instance run's 1,920, with the lr steps at the
+    same fractions of training (11/16 and 15/16), checkpoints and logs by
+    iteration; its grounding test config changes only the evaluation."""
+    joint = load(DEMO['joint'])
+    instance16 = load('glee_r18_demo_1xb4-16e_demo-world-instance.py')
+    iters_per_epoch = 480 // instance16.train_dataloader.batch_size
+    assert joint.train_cfg == dict(type='IterBasedTrainLoop', max_iters=1920,
+                                   val_interval=1920)
+    assert joint.train_cfg.max_iters == \
+        instance16.train_cfg.max_epochs * iters_per_epoch
+    warmup, steps = joint.param_scheduler
+    assert warmup == instance16.param_scheduler[0]
+    assert not warmup.by_epoch and not steps.by_epoch
+    assert steps.milestones == [
+        m * iters_per_epoch for m in instance16.param_scheduler[1].milestones]
+    assert joint.default_hooks.checkpoint.by_epoch is False
+    assert joint.log_processor.by_epoch is False
+    assert joint.optim_wrapper == instance16.optim_wrapper
+
+    test = load('glee_r18_demo-joint_demo-world-refcoco.py').to_dict()
+    grounding = load(DEMO['grounding']).to_dict()
+    reference = joint.to_dict()
+    for key in ('val_dataloader', 'test_dataloader', 'val_evaluator',
+                'test_evaluator'):
+        assert test.pop(key) == grounding[key], key
+        reference.pop(key)
+    assert test == reference
 
 
 def test_glee_lite_has_the_official_sizes():

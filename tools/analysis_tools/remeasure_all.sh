@@ -220,10 +220,15 @@ step_glee() {
         --cfg-options "$instance16"
     run_table "$glee/glee_r18_demo-ft-instance_1xb4-2e_demo-world-openworld.py" \
         --metrics coco/AR@@100 --cfg-options "$instance16"
-    run_table "$glee/glee_r18_demo-ov-diamond_1xb4-12e_demo-world.py" \
+    run_table "$glee/glee_r18_demo-ov-diamond_1xb4-1920i_demo-world.py" \
         --metrics coco/bbox_mAP
-    run_table "$glee/glee_r18_demo-joint_1xb4-12e_demo-world-instance-refcoco.py" \
+    run_table "$glee/glee_r18_demo-joint_1xb4-1920i_demo-world-instance-refcoco.py" \
         --metrics coco/bbox_mAP coco/segm_mAP
+    local seed
+    for seed in $SEEDS; do
+        test_only "$glee/glee_r18_demo-joint_demo-world-refcoco.py" "$seed" \
+            "$WORK/glee_r18_demo-joint_1xb4-1920i_demo-world-instance-refcoco/seed$seed/iter_1920.pth"
+    done
 }
 
 step_glee_video() {
