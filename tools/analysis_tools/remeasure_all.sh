@@ -198,11 +198,10 @@ test_only() {
         $OPTIONS
 }
 
-# GLEE's video tasks and visual prompts (configs/glee/README.md): the demo
-# image models they start from (instance, grounding; nothing is retrained
-# when their records are complete), the video and interactive fine-tuning,
-# then test-only evaluations with the same checkpoints: the association
-# baselines, VOS (interactive model) and R-VOS (grounding model).
+# The 16-epoch GLEE instance checkpoint of each seed, which the grounding,
+# open-world and interactive fine-tuning configs start from.
+GLEE_INSTANCE16="load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
+
 # GLEE image tasks on the demo world (one demo model, each task a config).
 step_glee() {
     local glee=configs/glee
@@ -214,12 +213,11 @@ step_glee() {
     run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-openworld.py" \
         --metrics coco/AR@@100
     # grounding and open world fine-tuned from the 16-epoch instance model
-    local instance16="load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
     run_table "$glee/glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py" \
         --metrics refexp/rec_accuracy refexp/res_miou \
-        --cfg-options "$instance16"
+        --cfg-options "$GLEE_INSTANCE16"
     run_table "$glee/glee_r18_demo-ft-instance_1xb4-2e_demo-world-openworld.py" \
-        --metrics coco/AR@@100 --cfg-options "$instance16"
+        --metrics coco/AR@@100 --cfg-options "$GLEE_INSTANCE16"
     run_table "$glee/glee_r18_demo-ov-diamond_1xb4-1920i_demo-world.py" \
         --metrics coco/bbox_mAP
     run_table "$glee/glee_r18_demo-joint_1xb4-1920i_demo-world-instance-refcoco.py" \
@@ -231,6 +229,11 @@ step_glee() {
     done
 }
 
+# GLEE's video tasks and visual prompts (configs/glee/README.md): the demo
+# image models they start from (instance, grounding; nothing is retrained
+# when their records are complete), the video and interactive fine-tuning,
+# then test-only evaluations with the same checkpoints: the association
+# baselines, VOS (interactive model) and R-VOS (grounding model).
 step_glee_video() {
     local glee=configs/glee
     run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-instance.py" \
@@ -239,7 +242,7 @@ step_glee_video() {
         --metrics coco/bbox_mAP coco/segm_mAP
     run_table "$glee/glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py" \
         --metrics refexp/rec_accuracy refexp/res_miou \
-        --cfg-options "load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
+        --cfg-options "$GLEE_INSTANCE16"
     "$PYTHON" tools/data/make_demo_world_rvos.py data/demo_world
     local instance="load_from=$WORK/glee_r18_demo_1xb4-12e_demo-world-instance/seed{seed}/epoch_12.pth"
     run_table "$glee/glee_r18_demo_1xb2-4e_demo-world-vis.py" \
@@ -247,7 +250,7 @@ step_glee_video() {
         --cfg-options "$instance"
     run_table "$glee/glee_r18_demo-interactive_1xb4-4e_demo-world.py" \
         --metrics interactive/mIoU_1 interactive/mIoU_5 interactive/NoC_85 \
-        --cfg-options "load_from=$WORK/glee_r18_demo_1xb4-16e_demo-world-instance/seed{seed}/epoch_16.pth"
+        --cfg-options "$GLEE_INSTANCE16"
     local seed
     for seed in $SEEDS; do
         local vis="$WORK/glee_r18_demo_1xb2-4e_demo-world-vis/seed$seed/epoch_4.pth"
