@@ -168,7 +168,8 @@ step_vl() {
 # captioner test) and the family benchmark's CLIP / ALBEF / BLIP variants, all
 # on the 15-epoch demo budget (vl_benchmark.py builds the k-means visual
 # tokenizer first and chains the stages' checkpoints), then the benchmark
-# table of configs/vl_benchmark/README.md.
+# table of configs/vl_benchmark/README.md; then ViLT with the steps its ITM
+# needs (4x the family budget's).
 # shellcheck disable=SC2086  # SEEDS and OPTIONS are lists
 step_vl2() {
     local extra=()
@@ -177,6 +178,8 @@ step_vl2() {
     "$PYTHON" tools/analysis_tools/vl_benchmark.py --seeds $SEEDS \
         --threads "$THREADS" --work-dir-root "$WORK" --skip-existing \
         "${extra[@]}"
+    run_table configs/vilt/vilt_vit-t16_1xb32-30e_demo-world.py \
+        --metrics t2i/retrieval/R1 i2t/retrieval/R1 r_mean
 }
 
 # A test-only evaluation of a trained checkpoint, recorded like run_table's
