@@ -26,7 +26,7 @@ def test_every_config_loads():
     names = [osp.relpath(p, osp.join(ROOT, 'configs')) for algo in ALGOS
              for p in sorted(glob.glob(osp.join(ROOT, 'configs', algo,
                                                 '*.py')))]
-    assert len(names) == 20
+    assert len(names) == 21
     for name in names:
         assert load(name).model.type in ('ViLT', 'VLMo', 'BEiT3', 'CoCa',
                                          'ClipDualEncoder', 'ALBEF',
@@ -134,6 +134,25 @@ def test_benchmark_rows_share_one_budget(chain):
     assert 'RetrievalCostHook' in hooks and 'RetrievalMeanHook' in hooks
     assert final.test_dataloader.dataset.ann_file == \
         'annotations/retrieval_val.json'
+
+
+def test_long_vilt_differs_from_the_benchmark_vilt_only_in_steps():
+    """The ViLT config with the iterations its ITM needs is the family's
+    ViLT with batch 32 for 30 epochs, validated once at the end; the
+    BEiT-3 demo ranks by ITC alone (its official retrieval model)."""
+    family = load('vilt/vilt_vit-t16_1xb64-15e_demo-world.py')
+    long = load('vilt/vilt_vit-t16_1xb32-30e_demo-world.py')
+    assert long.train_dataloader.batch_size == 32
+    assert long.train_cfg == dict(type='EpochBasedTrainLoop', max_epochs=30,
+                                  val_interval=30)
+    for key in ('model', 'optim_wrapper', 'param_scheduler',
+                'test_dataloader', 'custom_hooks'):
+        assert long[key] == family[key], key
+    long.train_dataloader.batch_size = 64
+    assert long.train_dataloader == family.train_dataloader
+    beit3 = load('beit3/beit3_multiway-t16_1xb64-10e_demo-world.py')
+    assert beit3.model.get('rerank_topk') is None
+    assert beit3.model.tasks == ('itc', 'itm')
 
 
 def test_benchmark_members_are_the_table_s_rows():
