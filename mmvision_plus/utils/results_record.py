@@ -337,6 +337,13 @@ def demo_world_facts(cfg: Any) -> List[dict]:
     return [worlds[path] for path in sorted(worlds)]
 
 
+def thread_facts() -> Dict[str, int]:
+    """torch's intra-op and inter-op thread counts now."""
+    import torch
+    return dict(torch=torch.get_num_threads(),
+                torch_interop=torch.get_num_interop_threads())
+
+
 def environment_facts(cfg: Any, world_size: int = 1) -> Dict[str, Any]:
     """Packages, git, threads, device and demo world of a run.
 
@@ -350,8 +357,7 @@ def environment_facts(cfg: Any, world_size: int = 1) -> Dict[str, Any]:
     return dict(
         packages=package_versions(),
         git=git_facts(),
-        threads=dict(torch=torch.get_num_threads(),
-                     torch_interop=torch.get_num_interop_threads()),
+        threads=thread_facts(),
         env={name: os.environ.get(name)
              for name in RECORDED_ENV_VARS},
         device=device,
@@ -393,7 +399,10 @@ class RunSession:
             wall_time_s=None)
 
     def finish(self) -> Dict[str, Any]:
-        """The session's facts with its wall time and end load average."""
+        """The session's facts with its wall time, end load average and
+        the threads the run ended with (a tool's ``--threads`` is applied
+        after its session starts)."""
+        self.facts['environment']['threads'] = thread_facts()
         self.facts['wall_time_s'] = time.perf_counter() - self._start
         self.facts['load_average']['end'] = load_average()
         return self.facts
@@ -501,5 +510,6 @@ __all__ = [
     'tool_command', 'tool_session',
     'config_key', 'default_record_path', 'demo_world_facts',
     'environment_facts', 'file_sha256', 'git_facts', 'load_record',
-    'open_record', 'save_record', 'to_json_value', 'write_evaluation'
+    'open_record', 'save_record', 'thread_facts', 'to_json_value',
+    'write_evaluation'
 ]

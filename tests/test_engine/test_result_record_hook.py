@@ -17,7 +17,9 @@ from mmvision_plus.utils.results_record import (RECORD_FORMAT_VERSION,
                                                 RECORDED_PACKAGES,
                                                 config_key,
                                                 demo_world_facts,
-                                                load_record, save_record)
+                                                load_record, save_record,
+                                                save_tool_record,
+                                                tool_session)
 from tests.test_tools.test_checkpoint_reliability import \
     _run_tool_main as run_tool
 from tests.test_utils import toy_runner
@@ -205,3 +207,20 @@ def test_demo_world_marker_is_found(tiny_demo_world):
     assert facts['seed'] == 0 and facts['args']['num_train'] == 16
     assert facts['path'] == config_key(tiny_demo_world)
     assert demo_world_facts(dict(data_root='/nonexistent/x')) == []
+
+
+def test_tool_record_has_the_threads_the_run_used(tmp_path):
+    """A tool applies its ``--threads`` after its session starts: the
+    record names the threads it ran with, not those it started with."""
+    before = torch.get_num_threads()
+    ran_with = 1 if before != 1 else 2
+    session = tool_session(__file__, ['--threads', str(ran_with)])
+    try:
+        torch.set_num_threads(ran_with)
+        record = save_tool_record(str(tmp_path / 'record.json'), session,
+                                  result=1)
+    finally:
+        torch.set_num_threads(before)
+    assert record['tool']['environment']['threads']['torch'] == ran_with
+    saved = json.loads((tmp_path / 'record.json').read_text())
+    assert saved['tool']['environment']['threads']['torch'] == ran_with
