@@ -138,8 +138,7 @@ def test_benchmark_rows_share_one_budget(chain):
 
 def test_long_vilt_differs_from_the_benchmark_vilt_only_in_steps():
     """The ViLT config with the iterations its ITM needs is the family's
-    ViLT with batch 32 for 30 epochs, validated once at the end; the
-    BEiT-3 demo ranks by ITC alone (its official retrieval model)."""
+    ViLT with batch 32 for 30 epochs, validated once at the end."""
     family = load('vilt/vilt_vit-t16_1xb64-15e_demo-world.py')
     long = load('vilt/vilt_vit-t16_1xb32-30e_demo-world.py')
     assert long.train_dataloader.batch_size == 32
@@ -150,6 +149,11 @@ def test_long_vilt_differs_from_the_benchmark_vilt_only_in_steps():
         assert long[key] == family[key], key
     long.train_dataloader.batch_size = 64
     assert long.train_dataloader == family.train_dataloader
+
+
+def test_beit3_demo_ranks_by_itc_alone():
+    """Like the official BEiT3ForRetrieval; the fusion classifier is still
+    trained (it can re-rank with model.rerank_topk)."""
     beit3 = load('beit3/beit3_multiway-t16_1xb64-10e_demo-world.py')
     assert beit3.model.get('rerank_topk') is None
     assert beit3.model.tasks == ('itc', 'itm')
