@@ -209,6 +209,26 @@ def test_16_epoch_instance_config_is_the_12_epoch_one_longer():
             assert long.get(key) == short.get(key), key
 
 
+def test_bf16_instance_config_is_the_12_epoch_one_in_bf16_and_longer():
+    """The 24-epoch bf16 demo config changes only the length (lr steps at
+    2/3 and 11/12 of training: epochs 16 and 22) and the optimizer
+    wrapper (bfloat16 autocast on the CPU)."""
+    short = load('glee_r18_demo_1xb4-12e_demo-world-instance.py').to_dict()
+    bf16 = load(
+        'glee_r18_demo_bf16_1xb4-24e_demo-world-instance.py').to_dict()
+    assert bf16['train_cfg'] == dict(short['train_cfg'], max_epochs=24)
+    assert bf16['param_scheduler'][0] == short['param_scheduler'][0]
+    assert bf16['param_scheduler'][1] == dict(
+        short['param_scheduler'][1], end=24, milestones=[16, 22])
+    assert bf16['optim_wrapper'] == dict(
+        short['optim_wrapper'], type='CPUAutocastOptimWrapper',
+        dtype='bfloat16')
+    for key in set(short) | set(bf16):
+        if key not in ('train_cfg', 'param_scheduler', 'optim_wrapper',
+                       'max_epochs', 'filename'):
+            assert bf16.get(key) == short.get(key), key
+
+
 @pytest.mark.parametrize('finetune, task_config, epochs', [
     ('glee_r18_demo-ft-instance_1xb4-1e_demo-world-refcoco.py',
      DEMO['grounding'], 1),
