@@ -224,11 +224,14 @@ def test_benchmark_glee_smoke(python_exe, subprocess_env, tmp_path):
 
 
 @pytest.mark.slow
-def test_profile_glee_runs_both_kernels(python_exe, subprocess_env):
+def test_profile_glee_runs_both_kernels(python_exe, subprocess_env,
+                                        tmp_path):
+    record = tmp_path / 'profile.json'
     proc = subprocess.run(
         [python_exe, osp.join(TOOLS, 'profile_glee_cpu.py'), '--config',
          TINY_GLEE, '--kernel', 'both', '--batch-size', '2', '--img-size',
-         '96', '--timing-iters', '1', '--threads', '1'],
+         '96', '--timing-iters', '1', '--threads', '1', '--record',
+         str(record)],
         env=subprocess_env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
@@ -239,3 +242,18 @@ def test_profile_glee_runs_both_kernels(python_exe, subprocess_env):
     assert out.count('| ms_deform_attn kernel |') == 2
     assert out.count(f'| {load_tool("profile_glee_cpu").AUX_LOSSES} |') >= 2
     assert 'mmcv / fast:' in out
+    # the record holds what was printed, beside the run's facts
+    result = json.loads(record.read_text())
+    assert 'profile_glee_cpu.py' in result['tool']['command']
+    assert result['tool']['environment']['threads']['torch'] == 1
+    assert (result['batch_size'], result['img_size']) == (2, 96)
+    assert set(result['s_per_iter']) == {'mmcv', 'fast'}
+    for kernel in ('mmcv', 'fast'):
+        assert f'{kernel}: {result["s_per_iter"][kernel]:.3f} s/iter' in out
+        summary = result['summaries'][kernel]['ms_deform_attn kernel']
+        row = f"| ms_deform_attn kernel | {summary['fwd_s']:.3f} | " \
+            f"{summary['bwd_s']:.3f} |"
+        assert row in out
+        assert result['profiles'][kernel]['wall_s'] > 0
+    assert result['first_step_loss']['mmcv'] == pytest.approx(
+        result['first_step_loss']['fast'], abs=1e-3)

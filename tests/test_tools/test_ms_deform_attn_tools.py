@@ -66,11 +66,13 @@ def test_benchmark_prints_ratios(python_exe, subprocess_env, tmp_path):
 
 
 @pytest.mark.slow
-def test_profile_detr_runs_both_kernels(python_exe, subprocess_env):
+def test_profile_detr_runs_both_kernels(python_exe, subprocess_env,
+                                        tmp_path):
+    record = tmp_path / 'profile.json'
     proc = subprocess.run(
         [python_exe, osp.join(TOOLS, 'profile_detr_cpu.py'), '--kernel',
          'both', '--batch-size', '2', '--img-size', '96', '--timing-iters',
-         '1', '--threads', '1'],
+         '1', '--threads', '1', '--record', str(record)],
         env=subprocess_env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
@@ -83,3 +85,11 @@ def test_profile_detr_runs_both_kernels(python_exe, subprocess_env):
     assert out.count('| encoder / ms_deform_attn kernel |') == 2
     assert out.count('| backward: decoder / ms_deform_attn kernel |') == 2
     assert 'mmcv / fast:' in out
+    result = json.loads(record.read_text())
+    assert 'profile_detr_cpu.py' in result['tool']['command']
+    assert result['first_step_loss']['mmcv'] == pytest.approx(
+        result['first_step_loss']['fast'], abs=1e-3)
+    for kernel in ('mmcv', 'fast'):
+        assert f'{kernel}: {result["s_per_iter"][kernel]:.3f} s/iter' in out
+        assert 'encoder / ms_deform_attn kernel' in \
+            result['profiles'][kernel]['stages']

@@ -17,7 +17,9 @@ mmcv 2.1.0 runs on CPU), ours (``fast``, see
 models (same weights) are profiled, their first-step losses compared, and
 ``--timing-iters`` un-profiled steps timed in alternation (median s/iter and
 the ratio). Shares are of the step's wall time under the profiler, which
-adds a little per op. Time on an otherwise idle machine: with fewer free
+adds a little per op. ``--record`` also writes the results (first-step
+losses, per-stage seconds, wall time and un-profiled s/iter per kernel) as
+a results record, with the command, threads, versions and machine load. Time on an otherwise idle machine: with fewer free
 cores than ``--threads``, OpenMP waits distort every stage. The stage
 ranges, per-stage times, kernel switching and timing are shared with
 ``profile_glee_cpu.py`` and ``benchmark_glee.py``. Example::
@@ -53,6 +55,9 @@ from mmvision_plus.models.layers import (use_fast_cpu_deform_attn,
 from mmvision_plus.registry import MODELS
 from mmvision_plus.utils.benchmark_cli import (add_threads_and_seed,
                                                apply_threads)
+from mmvision_plus.utils.results_record import (add_record_option,
+                                                 save_tool_record,
+                                                 tool_session)
 
 KERNEL_LABEL = 'ms_deform_attn kernel'
 BACKWARD_PREFIX = 'autograd::engine::evaluate_function: '
@@ -105,6 +110,7 @@ def add_profile_args(parser: argparse.ArgumentParser) -> None:
                         help='un-profiled steps per kernel, timed in '
                         'alternation (0: skip)')
     add_threads_and_seed(parser)
+    add_record_option(parser)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -390,7 +396,7 @@ def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
                     stage_targets: Callable[[nn.Module], Sequence[Target]],
                     labels: Iterable[str] = (),
                     report: Callable[[str, Dict[str, float], float],
-                                     None] = print_profile) -> None:
+                                     None] = print_profile) -> dict:
     """Profile (and with ``args.timing_iters`` time) training steps of
     ``base`` with each kernel of ``args.kernel``; with both, compare their
     first-step losses.
@@ -402,6 +408,12 @@ def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
         stage_targets: a model's stages (see :func:`labelled_ranges`).
         labels: the labels of stages whose label is a callable.
         report: prints one kernel's profile (name, stage times, wall).
+
+    Returns:
+        dict: ``first_step_loss`` per kernel; ``profiles``: per kernel the
+        profiled step's ``wall_s`` and ``stages`` (seconds per stage label,
+        as printed); ``s_per_iter``: per kernel the median un-profiled step
+        (empty without ``timing_iters``).
     """
     kernels = ['mmcv', 'fast'] if args.kernel == 'both' else [args.kernel]
     runs = kernel_runs(base, kernels)
@@ -415,12 +427,15 @@ def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
             f'{k} {v:.6f}' for k, v in first_losses.items()) +
               f' (abs diff {diff:.2e})')
 
+    profiles = {}
     for kernel, (model, optimizer) in runs.items():
         times, wall = profile_steps(model, optimizer, batch,
                                     args.profile_iters, stage_targets(model),
                                     labels)
         report(f'{kernel} kernel', times, wall)
+        profiles[kernel] = dict(wall_s=wall, stages=times)
 
+    medians = {}
     if args.timing_iters:
         medians = {
             kernel: statistics.median(times) for kernel, times in
@@ -432,10 +447,13 @@ def profile_kernels(base: nn.Module, batch: dict, args: argparse.Namespace,
             print(f'  {kernel}: {sec:.3f} s/iter')
         if len(medians) == 2:
             print(f'  mmcv / fast: {medians["mmcv"] / medians["fast"]:.2f}x')
+    return dict(first_step_loss=first_losses, profiles=profiles,
+                s_per_iter=medians)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    session = tool_session(__file__, argv)
     apply_threads(args)
     torch.manual_seed(args.seed)
     base, num_classes = build_detector(args.config)
@@ -445,7 +463,10 @@ def main(argv=None) -> int:
     print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
           f'batch {args.batch_size} x {args.img_size} px, '
           f'{args.config or "demo DINO-R18 (3+3 layers, 100 queries)"}')
-    profile_kernels(base, batch, args, detr_stage_targets)
+    result = profile_kernels(base, batch, args, detr_stage_targets)
+    if args.record:
+        save_tool_record(args.record, session, batch_size=args.batch_size,
+                         img_size=args.img_size, **result)
     return 0
 
 

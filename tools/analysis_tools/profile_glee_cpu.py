@@ -19,11 +19,13 @@ earlier layers, encoder proposals) and the denoising losses, each with its
 Hungarian matching (costs; scipy's ``linear_sum_assignment`` nested) and
 mask point sampling nested. Backward nodes are charged to the forward stage
 that created them. After the per-stage table, a summary gives each stage's
-forward + backward share, and the inclusive share of each loss group.
-Time on an otherwise idle machine. Example::
+forward + backward share, and the inclusive share of each loss group;
+``--record`` writes the results, with these summaries, as a results record
+(see ``profile_detr_cpu.py``). Time on an otherwise idle machine. Example::
 
     OMP_NUM_THREADS=2 python tools/analysis_tools/profile_glee_cpu.py \\
-        --kernel both --threads 2 --timing-iters 10
+        --kernel both --threads 2 --timing-iters 10 \\
+        --record configs/glee/results/profile_glee_cpu.json
 """
 import argparse
 import os.path as osp
@@ -42,6 +44,7 @@ from torch import nn
 import mmvision_plus
 import mmvision_plus.models.dense_heads.glee_head as glee_head
 from mmvision_plus.registry import DATASETS
+from mmvision_plus.utils.results_record import save_tool_record, tool_session
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from profile_detr_cpu import (BACKWARD_STAGE, Target,  # noqa: E402
@@ -248,6 +251,7 @@ def build_glee(data: GLEEData) -> nn.Module:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    session = tool_session(__file__, argv)
     mmvision_plus.register_all_modules(init_default_scope=False)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -261,8 +265,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), '
           f'batch {batch_size} x {img_size} px, task {data.task}, '
           f'{len(data.prompts)} prompts, {args.config}')
-    profile_kernels(base, batch, args, glee_stage_targets, CALLABLE_LABELS,
-                    print_glee_profile)
+    result = profile_kernels(base, batch, args, glee_stage_targets,
+                             CALLABLE_LABELS, print_glee_profile)
+    if args.record:
+        summaries = {
+            kernel: {label: dict(fwd_s=fwd, bwd_s=bwd)
+                     for label, (fwd, bwd) in summarize(
+                         profile['stages']).items()}
+            for kernel, profile in result['profiles'].items()}
+        save_tool_record(args.record, session,
+                         config=osp.relpath(args.config),
+                         batch_size=batch_size, img_size=img_size,
+                         summaries=summaries, **result)
     return 0
 
 
