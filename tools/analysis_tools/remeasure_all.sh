@@ -210,6 +210,7 @@ step_glee() {
     local glee=configs/glee
     run_table "$glee/glee_r18_demo_1xb4-12e_demo-world-instance.py" \
         "$glee/glee_r18_demo_1xb4-16e_demo-world-instance.py" \
+        "$glee/glee_r18_demo_bf16_1xb4-24e_demo-world-instance.py" \
         --metrics coco/bbox_mAP coco/segm_mAP time:train
     run_table "$glee/glee_r18_demo_1xb4-4e_demo-world-refcoco.py" \
         --metrics refexp/rec_accuracy refexp/res_miou
