@@ -19,8 +19,9 @@ models (same weights) are profiled, their first-step losses compared, and
 the ratio). Shares are of the step's wall time under the profiler, which
 adds a little per op. ``--record`` also writes the results (first-step
 losses, per-stage seconds, wall time and un-profiled s/iter per kernel) as
-a results record, with the command, threads, versions and machine load. Time on an otherwise idle machine: with fewer free
-cores than ``--threads``, OpenMP waits distort every stage. The stage
+a results record, with the command, threads, versions and machine load.
+Time on an otherwise idle machine: with fewer free cores than
+``--threads``, OpenMP waits distort every stage. The stage
 ranges, per-stage times, kernel switching and timing are shared with
 ``profile_glee_cpu.py`` and ``benchmark_glee.py``. Example::
 
