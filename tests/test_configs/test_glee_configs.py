@@ -19,6 +19,7 @@ DEMO = {
     'grounding': 'glee_r18_demo_1xb4-4e_demo-world-refcoco.py',
     'joint': 'glee_r18_demo-joint_1xb4-1920i_demo-world-instance-refcoco.py',
     'open_vocab': 'glee_r18_demo-ov-diamond_1xb4-1920i_demo-world.py',
+    'instance_bf16': 'glee_r18_demo_bf16_1xb4-24e_demo-world-instance.py',
 }
 TINY_MODEL = osp.join(ROOT, 'tests', 'data', 'glee',
                       'glee_tiny_demo-world.py')
@@ -182,9 +183,20 @@ def _on_tiny_world(cfg: Config, root: str, work_dir: str) -> Config:
 @pytest.mark.parametrize('task', list(DEMO))
 def test_demo_config_trains_and_evaluates(task, glee_world, tmp_path):
     from mmengine.runner import Runner
+    import torch
     cfg = _on_tiny_world(load(DEMO[task]), glee_world, str(tmp_path))
     runner = Runner.from_cfg(cfg)
+    # the dtypes the model's linears compute in while training
+    train_dtypes = set()
+    for module in runner.model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.register_forward_hook(
+                lambda m, i, out: train_dtypes.add(out.dtype)
+                if m.training else None)
     runner.train()
+    expected_dtype = torch.bfloat16 if task.endswith('bf16') else \
+        torch.float32
+    assert train_dtypes == {expected_dtype}
     metrics = runner.val_loop.run()
     expected = {'grounding': 'refexp/rec_accuracy',
                 'open_world': 'coco/AR@100'}.get(task, 'coco/bbox_mAP')
